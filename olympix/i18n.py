@@ -1,0 +1,70 @@
+"""Languages: FR and EN through gettext catalogues.
+
+Catalogues are kept as ``locales/<lang>/<area>.po`` (one file per area, so
+areas are translated independently) and merged into one ``olympix``
+domain when the application starts: nothing to compile by hand, no .mo
+file to forget. Deform's and colander's own catalogues are added so that
+their validation messages come out in the person's language too.
+"""
+import glob
+import io
+import os
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from pyramid.i18n import Localizer, TranslationStringFactory, Translations, make_localizer
+from pyramid.interfaces import ILocalizer
+from pyramid.path import AssetResolver
+
+_ = TranslationStringFactory("olympix")
+
+LANGUAGES = ("fr", "en")
+LANGUAGE_NAMES = {"fr": "Français", "en": "English"}
+LANG_COOKIE = "olympix_lang"
+LOCALES_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "locales")
+
+
+def negotiate_locale(request):
+    """The chosen language (cookie), else the browser's, else the default."""
+    chosen = request.cookies.get(LANG_COOKIE)
+    if chosen in LANGUAGES:
+        return chosen
+    default = request.registry.settings.get("olympix.default_locale", "fr")
+    return request.accept_language.lookup(LANGUAGES, default=default)
+
+
+def load_catalogue(lang, locales_dir=LOCALES_DIR):
+    """Merge every ``locales/<lang>/*.po`` into one Translations object."""
+    translations = Translations(domain="olympix")
+    for path in sorted(glob.glob(os.path.join(locales_dir, lang, "*.po"))):
+        with open(path, "rb") as fh:
+            catalog = read_po(fh, locale=lang, domain="olympix")
+        buffer = io.BytesIO()
+        write_mo(buffer, catalog)
+        buffer.seek(0)
+        translations.merge(Translations(buffer, domain="olympix"))
+    return translations
+
+
+def make_localizers(locales_dir=LOCALES_DIR):
+    resolve = AssetResolver().resolve
+    library_dirs = [resolve(spec).abspath() for spec in ("deform:locale", "colander:locale")]
+    localizers = {}
+    for lang in LANGUAGES:
+        base = make_localizer(lang, library_dirs).translations
+        base.add(load_catalogue(lang, locales_dir))
+        localizers[lang] = Localizer(lang, base)
+    return localizers
+
+
+def translate(request, message, **mapping):
+    """Translate a message id (or TranslationString) for this request."""
+    return request.localizer.translate(_(message, mapping=mapping or None))
+
+
+def includeme(config):
+    config.set_locale_negotiator(negotiate_locale)
+    # Pyramid looks a localizer up by locale name before reading .mo files:
+    # registering ours makes the merged catalogues the ones used.
+    for lang, localizer in make_localizers().items():
+        config.registry.registerUtility(localizer, ILocalizer, name=lang)

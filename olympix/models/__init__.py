@@ -1,0 +1,66 @@
+"""Models, and the per-request database session.
+
+``request.dbsession`` is joined to ``request.tm`` (pyramid_tm with an
+explicit manager), so a request commits or aborts as one transaction.
+Tests point the application at a database of their own (tests/conftest.py).
+"""
+import pymysql
+import zope.sqlalchemy
+import zope.sqlalchemy.datamanager
+from sqlalchemy import engine_from_config, event
+from sqlalchemy.orm import configure_mappers, sessionmaker
+
+from .meta import Base  # noqa: F401
+from .accounts import User, UserState, VerificationCode  # noqa: F401
+
+configure_mappers()
+
+# Which MariaDB errors pyramid_retry may replay a request on. Safe because a
+# replayed request starts a fresh transaction and re-reads everything:
+# 1213 deadlock and 1205 lock-wait timeout (the server rolled back),
+# 2006/2013 connection lost before commit (pool_pre_ping reconnects),
+# 1062 duplicate key: a concurrent request won a race (same e-mail signing
+# up twice, same notification twice) and the replay sees its row.
+MARIADB_RETRYABLE = {1213, 1205, 2006, 2013, 1062}
+zope.sqlalchemy.datamanager._retryable_errors.append(
+    (pymysql.err.MySQLError, lambda exc: bool(exc.args) and exc.args[0] in MARIADB_RETRYABLE)
+)
+
+
+def get_engine(settings, prefix="sqlalchemy."):
+    engine = engine_from_config(settings, prefix, pool_pre_ping=True)
+    if engine.dialect.name == "sqlite":
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection, record):
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA busy_timeout=5000")
+            cursor.close()
+    return engine
+
+
+def get_session_factory(engine):
+    return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+def get_tm_session(session_factory, transaction_manager, request=None):
+    dbsession = session_factory(info={"request": request})
+    zope.sqlalchemy.register(dbsession, transaction_manager=transaction_manager)
+    return dbsession
+
+
+def includeme(config):
+    settings = config.get_settings()
+    settings["tm.manager_hook"] = "pyramid_tm.explicit_manager"
+    config.include("pyramid_tm")
+    config.include("pyramid_retry")
+    engine = get_engine(settings)
+    session_factory = get_session_factory(engine)
+    config.registry["dbsession_factory"] = session_factory
+    config.registry["db_engine"] = engine
+
+    def dbsession(request):
+        return get_tm_session(session_factory, request.tm, request=request)
+
+    config.add_request_method(dbsession, reify=True)

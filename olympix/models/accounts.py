@@ -1,0 +1,87 @@
+"""People's accounts and their verification codes."""
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import ForeignKey, Integer, LargeBinary, String, event, inspect
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+
+from .meta import Base, UTCDateTime
+
+
+class UserState(StrEnum):
+    PENDING = "pending"
+    ACTIVE = "active"
+    DELETED = "deleted"
+
+
+class ImmutableKeyError(Exception):
+    """Something tried to change a key that is made once and never changed."""
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    first_name: Mapped[str] = mapped_column(String(100))
+    last_name: Mapped[str] = mapped_column(String(100))
+    phone: Mapped[str | None] = mapped_column(String(20))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16), default="user")
+    state: Mapped[str] = mapped_column(String(16), default=UserState.PENDING)
+    locale: Mapped[str] = mapped_column(String(5), default="fr")
+    # 32 random bytes sealed with AES-GCM (security/atrest.py): 1 + 12 + 32 + 16.
+    user_key: Mapped[bytes] = mapped_column(LargeBinary(61))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    activated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    codes: Mapped[list["VerificationCode"]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    @validates("user_key")
+    def _user_key_is_set_once(self, key, value):
+        state = inspect(self)
+        if (state.persistent or state.detached) and self.__dict__.get("user_key") not in (None, value):
+            raise ImmutableKeyError("user_key never changes")
+        return value
+
+    @property
+    def full_name(self):
+        return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def is_active(self):
+        return self.state == UserState.ACTIVE
+
+
+@event.listens_for(User, "before_update")
+def _refuse_user_key_update(mapper, connection, target):
+    # The validator above catches ordinary assignments; this catches the
+    # rest (set_committed_value, attribute history games) before SQL runs.
+    # The database refuses it too, with a trigger (alembic revision 0001).
+    if inspect(target).attrs.user_key.history.has_changes():
+        raise ImmutableKeyError("user_key never changes")
+
+
+class VerificationCode(Base):
+    """A six-character code sent by e-mail or SMS; stored as an HMAC."""
+
+    __tablename__ = "verification_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[str] = mapped_column(String(16))  # activate | email
+    channel: Mapped[str] = mapped_column(String(8))  # email | sms
+    target: Mapped[str | None] = mapped_column(String(254))  # the new address for purpose=email
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    attempts_left: Mapped[int] = mapped_column(Integer)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(back_populates="codes")
+
+    def is_live(self, now):
+        return self.used_at is None and self.attempts_left > 0 and now < self.expires_at

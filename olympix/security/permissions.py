@@ -1,0 +1,22 @@
+"""Permissions, named ``scope:resource:action``.
+
+Views, ACLs and templates import these names instead of typing strings.
+"""
+from enum import StrEnum
+
+
+class Permission(StrEnum):
+    SITE_VIEW = "site:page:view"
+    ACCOUNT_MANAGE = "account:self:manage"
+    TICKET_BUY = "ticket:order:buy"
+    ORDER_VIEW = "order:order:view"
+    ORDER_REFUND = "order:order:refund"
+    CONTENT_EDIT = "content:item:edit"
+    CONTENT_PUBLISH = "content:item:publish"
+    GATE_SCAN = "gate:ticket:scan"
+    TICKET_DEACTIVATE = "ticket:ticket:deactivate"
+    STATS_VIEW = "backoffice:stats:view"
+    ROLE_GRANT_EDITOR = "account:role:grant-editor"
+    ROLE_GRANT_ANY = "account:role:grant-any"
+    BACKOFFICE_VIEW = "backoffice:home:view"
+    ADMIN = "admin:site:manage"

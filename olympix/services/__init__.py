@@ -1,0 +1,23 @@
+"""Services: the outside world behind small interfaces.
+
+Each backend is picked by a dotted-path setting and registered with
+pyramid_services; views call ``request.find_service(IThing)``.
+"""
+from pyramid.path import DottedNameResolver
+
+from .interfaces import IClock, IEmailSender, ISMSSender
+
+
+def includeme(config):
+    config.include("pyramid_services")
+    settings = config.get_settings()
+    resolve = DottedNameResolver().maybe_resolve
+    for iface, key in (
+        (IClock, "olympix.clock"),
+        (IEmailSender, "olympix.email.backend"),
+        (ISMSSender, "olympix.sms.backend"),
+    ):
+        backend = resolve(settings[key])
+        # Backends are built once from the settings and shared: they hold
+        # no per-request state (the fake clock is the point of sharing).
+        config.register_service(backend.from_settings(settings), iface)

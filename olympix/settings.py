@@ -1,0 +1,118 @@
+"""Every ``olympix.*`` setting, parsed once at start-up.
+
+Ini files carry all non-secret configuration. Secrets may come from
+environment variables (``maybe_set``, warehouse's pattern) so that
+production.ini holds no credential; in production a missing secret, or one
+of the development values shipped in development.ini, stops the start-up.
+"""
+import os
+
+from pyramid.settings import asbool
+
+
+class SettingsError(Exception):
+    """A setting is missing or wrong; the message says which and why."""
+
+
+# Secrets and where production reads them from.
+SECRET_ENV = {
+    "sqlalchemy.url": "OLYMPIX_DATABASE_URL",
+    "olympix.session_secret": "OLYMPIX_SESSION_SECRET",
+    "olympix.code_pepper": "OLYMPIX_CODE_PEPPER",
+    "olympix.data_keys": "OLYMPIX_DATA_KEYS",
+    "olympix.ticket_keys": "OLYMPIX_TICKET_KEYS",
+    "olympix.payment.api_key": "OLYMPIX_PAYMENT_API_KEY",
+    "olympix.payment.webhook_secret": "OLYMPIX_PAYMENT_WEBHOOK_SECRET",
+    "olympix.sms.token": "OLYMPIX_SMS_TOKEN",
+}
+
+# Every development secret contains this marker, so production can refuse
+# any of them without keeping a list in sync with development.ini.
+DEVELOPMENT_MARKER = "insecure-dev"
+
+DEFAULTS = {
+    "olympix.production": "false",
+    "olympix.clock": "olympix.services.clock.SystemClock",
+    "olympix.sms.backend": "olympix.services.sms.OutboxSMSSender",
+    "olympix.sms.outbox": "var/sms-outbox",
+    "olympix.sms.url": "",
+    "olympix.sms.token": "",
+    "olympix.email.backend": "olympix.services.email.SMTPEmailSender",
+    "olympix.support_email": "support@olympix.test",
+    "olympix.argon2.time_cost": "3",
+    "olympix.argon2.memory_cost": "65536",
+    "olympix.argon2.parallelism": "4",
+    "olympix.session.secure": "false",
+    "olympix.default_locale": "fr",
+    "olympix.base_url": "http://127.0.0.1:6543",
+    "mail.default_sender": "Olympix <no-reply@olympix.test>",
+}
+
+# Keys whose random part is a keyring: "ID:base64key[,ID:base64key...]".
+KEYRINGS = ("olympix.data_keys", "olympix.ticket_keys")
+
+
+def maybe_set(settings, key, env_name, environ=os.environ):
+    """Fill ``settings[key]`` from the environment when the variable is set."""
+    value = environ.get(env_name)
+    if value:
+        settings[key] = value
+
+
+def parse(settings, environ=os.environ):
+    """Return a copy of ``settings`` with defaults, env secrets and checks.
+
+    Raises SettingsError with a message naming the setting and its
+    environment variable when something required is missing or unsafe.
+    """
+    result = dict(DEFAULTS)
+    result.update({k: v for k, v in settings.items() if v is not None})
+    for key, env_name in SECRET_ENV.items():
+        maybe_set(result, key, env_name, environ)
+    production = asbool(result["olympix.production"])
+    result["olympix.production"] = production
+
+    required = [
+        "sqlalchemy.url",
+        "olympix.session_secret",
+        "olympix.code_pepper",
+        "olympix.data_keys",
+        "olympix.ticket_keys",
+    ]
+    for key in required:
+        if not str(result.get(key, "")).strip():
+            raise SettingsError(
+                f"setting {key!r} is missing: set it in the ini file "
+                f"or in the environment variable {SECRET_ENV[key]}"
+            )
+    if production:
+        for key, env_name in SECRET_ENV.items():
+            value = str(result.get(key, ""))
+            if DEVELOPMENT_MARKER in value:
+                raise SettingsError(
+                    f"setting {key!r} holds a development value; production "
+                    f"needs a real secret in {env_name}"
+                )
+        if result["sqlalchemy.url"].startswith("sqlite"):
+            raise SettingsError(
+                "production needs a MariaDB/MySQL database in OLYMPIX_DATABASE_URL"
+            )
+    if len(result["olympix.session_secret"]) < 32:
+        raise SettingsError("olympix.session_secret must be at least 32 characters")
+    for key in KEYRINGS:
+        from .security.keyring import Keyring
+
+        try:
+            result[key + ".parsed"] = Keyring.from_setting(result[key])
+        except ValueError as exc:
+            raise SettingsError(f"setting {key!r}: {exc}") from None
+    for key in ("olympix.argon2.time_cost", "olympix.argon2.memory_cost",
+                "olympix.argon2.parallelism"):
+        try:
+            result[key] = int(result[key])
+        except (TypeError, ValueError):
+            raise SettingsError(f"setting {key!r} must be an integer") from None
+    result["olympix.session.secure"] = asbool(result["olympix.session.secure"])
+    if result["olympix.default_locale"] not in ("fr", "en"):
+        raise SettingsError("olympix.default_locale must be fr or en")
+    return result

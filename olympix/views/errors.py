@@ -1,0 +1,78 @@
+"""Not found, forbidden, bad requests and failures, as pages or JSON.
+
+The API (``/api/…``) answers JSON errors; people get a page in their
+language. Anonymous visitors who hit a protected page are sent to sign in.
+"""
+import logging
+
+from pyramid.exceptions import BadCSRFToken
+from pyramid.httpexceptions import HTTPClientError, HTTPForbidden, HTTPNotFound, HTTPSeeOther
+from pyramid.renderers import render_to_response
+from pyramid.view import exception_view_config, forbidden_view_config, notfound_view_config
+
+from ..i18n import translate
+
+log = logging.getLogger(__name__)
+
+MESSAGES = {
+    400: "The request could not be understood. Please go back and try again.",
+    403: "You do not have access to this page.",
+    404: "This page does not exist, or no longer exists.",
+    405: "This address does not accept that kind of request.",
+    500: "Something went wrong on our side. Nothing was changed; please try again in a moment.",
+}
+CSRF_MESSAGE = "This form has expired. Please reload the page and submit it again."
+
+
+def wants_json(request):
+    return request.path.startswith("/api/") or request.accept.best_match(
+        ["text/html", "application/json"]) == "application/json"
+
+
+def error_response(request, status, message):
+    text = translate(request, message)
+    if wants_json(request):
+        response = request.response
+        response.status_int = status
+        response.content_type = "application/json"
+        response.json_body = {"error": text, "status": status}
+        return response
+    response = render_to_response("olympix:templates/site/error.jinja2",
+                                  {"status": status, "message": text}, request=request)
+    response.status_int = status
+    return response
+
+
+@notfound_view_config()
+def not_found(exc, request):
+    return error_response(request, 404, MESSAGES[404])
+
+
+@forbidden_view_config()
+def forbidden(exc, request):
+    if request.identity is None and not wants_json(request) and request.method == "GET":
+        login = request.resource_url(request.root, "account", "@@login",
+                                     query={"next": request.path_qs})
+        return HTTPSeeOther(login)
+    if request.identity is None and wants_json(request):
+        return error_response(request, 401, "Sign in first.")
+    return error_response(request, 403, MESSAGES[403])
+
+
+@exception_view_config(BadCSRFToken)
+def bad_csrf(exc, request):
+    return error_response(request, 400, CSRF_MESSAGE)
+
+
+@exception_view_config(HTTPClientError)
+def client_error(exc, request):
+    if isinstance(exc, (HTTPNotFound, HTTPForbidden)):
+        return error_response(request, exc.status_int, MESSAGES[exc.status_int])
+    message = MESSAGES.get(exc.status_int, MESSAGES[400])
+    return error_response(request, exc.status_int, message)
+
+
+@exception_view_config(Exception)
+def failure(exc, request):
+    log.exception("unhandled error on %s %s", request.method, request.path)
+    return error_response(request, 500, MESSAGES[500])
