@@ -22,6 +22,7 @@ requires = [
     "pyserial",
     "Babel",
     "waitress",
+    "zxcvbn",  # the common-password list
     "aiosmtpd",  # development mail sink (olympix mail-sink); tests use it too
 ]
 
@@ -47,6 +48,7 @@ setup(
         "paste.app_factory": ["main = olympix:main"],
         "console_scripts": [
             "olympix = olympix.scripts.cli:main",
+            "sandboxpay-serve = sandboxpay.server:main",
         ],
     },
 )

@@ -10,6 +10,7 @@ import glob
 import io
 import os
 
+from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from pyramid.i18n import Localizer, TranslationStringFactory, Translations, make_localizer
@@ -35,15 +36,16 @@ def negotiate_locale(request):
 
 def load_catalogue(lang, locales_dir=LOCALES_DIR):
     """Merge every ``locales/<lang>/*.po`` into one Translations object."""
-    translations = Translations(domain="olympix")
+    merged = Catalog(locale=lang, domain="olympix")
     for path in sorted(glob.glob(os.path.join(locales_dir, lang, "*.po"))):
         with open(path, "rb") as fh:
-            catalog = read_po(fh, locale=lang, domain="olympix")
-        buffer = io.BytesIO()
-        write_mo(buffer, catalog)
-        buffer.seek(0)
-        translations.merge(Translations(buffer, domain="olympix"))
-    return translations
+            for message in read_po(fh, locale=lang, domain="olympix"):
+                if message.id and message.string and not message.fuzzy:
+                    merged[message.id] = message
+    buffer = io.BytesIO()
+    write_mo(buffer, merged)
+    buffer.seek(0)
+    return Translations(buffer, domain="olympix")
 
 
 def make_localizers(locales_dir=LOCALES_DIR):

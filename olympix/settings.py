@@ -97,8 +97,6 @@ def parse(settings, environ=os.environ):
             raise SettingsError(
                 "production needs a MariaDB/MySQL database in OLYMPIX_DATABASE_URL"
             )
-    if len(result["olympix.session_secret"]) < 32:
-        raise SettingsError("olympix.session_secret must be at least 32 characters")
     for key in KEYRINGS:
         from .security.keyring import Keyring
 
@@ -106,6 +104,12 @@ def parse(settings, environ=os.environ):
             result[key + ".parsed"] = Keyring.from_setting(result[key])
         except ValueError as exc:
             raise SettingsError(f"setting {key!r}: {exc}") from None
+        if production and any(DEVELOPMENT_MARKER.encode() in k for k in result[key + ".parsed"].keys.values()):
+            raise SettingsError(
+                f"setting {key!r} holds a development key; production needs real keys in {SECRET_ENV[key]}"
+            )
+    if len(result["olympix.session_secret"]) < 32:
+        raise SettingsError("olympix.session_secret must be at least 32 characters")
     for key in ("olympix.argon2.time_cost", "olympix.argon2.memory_cost",
                 "olympix.argon2.parallelism"):
         try:

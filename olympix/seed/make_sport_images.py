@@ -128,14 +128,15 @@ def swimming(dark):
 
 def diving(dark):
     return (
-        f'<rect x="110" y="92" width="150" height="14" rx="7" fill="{W}" stroke="none"/>'
-        + line((240, 106), (240, 360), w=8, op=0.5)
-        + line((396, 112), (412, 142), (428, 172))
-        + line((428, 172), (445, 208))
-        + head(456, 232)
-        + line((445, 208), (470, 250), (478, 268), w=12)
-        + waves(320, x0=340, x1=560)
-        + waves(350, x0=370, x1=540, op=0.6)
+        f'<rect x="96" y="86" width="170" height="14" rx="7" fill="{W}" stroke="none"/>'
+        + line((246, 100), (246, 370), w=8, op=0.5)
+        + line((318, 84), (350, 150))
+        + line((350, 150), (386, 214))
+        + head(404, 244, 20)
+        + line((380, 206), (418, 290), w=12)
+        + line((392, 206), (430, 284), w=12)
+        + waves(334, x0=330, x1=560)
+        + waves(364, x0=360, x1=540, op=0.6)
     )
 
 
@@ -178,11 +179,11 @@ def fencing(dark):
 
 def judo(dark):
     return (
-        line((130, 190), (510, 190), w=30)
-        + f'<rect x="290" y="166" width="60" height="50" rx="8" fill="{W}" stroke="none"/>'
-        + line((306, 216), (270, 308), w=26)
-        + line((334, 216), (372, 308), w=26)
-        + line((140, 240), (500, 240), w=4, op=0.4)
+        path("M110 150 Q320 214 530 150", w=34)
+        + path("M110 150 Q320 214 530 150", w=4, op=0.35).replace("/>", f' stroke="{dark}"/>')
+        + '<rect x="286" y="158" width="68" height="56" rx="10" transform="rotate(8 320 186)" fill="#fff" stroke="none"/>'
+        + path("M306 206 Q290 260 252 318", w=28)
+        + path("M336 206 Q356 262 398 312", w=28)
     )
 
 
@@ -205,7 +206,7 @@ def tennis(dark):
     return (
         '<g transform="rotate(-35 280 170)">'
         '<ellipse cx="280" cy="170" rx="72" ry="96" stroke-width="14"/>'
-        '<path d="M244 90 V250 M280 76 V264 M316 90 V250 M214 130 H346 M208 170 H352 M214 210 H346" '
+        '<path d="M244 96 V244 M280 81 V259 M316 96 V244 M222 130 H338 M215 170 H345 M222 210 H338" '
         'stroke-width="4" stroke-opacity="0.8"/>'
         '<path d="M280 266 V380" stroke-width="24"/>'
         "</g>"
@@ -484,10 +485,10 @@ def sport_climbing(dark):
 
 def triathlon(dark):
     return (
-        waves(180, x0=80, x1=190)
-        + waves(214, x0=90, x1=180, op=0.6)
-        + wheel(320, 200, 62, w=10)
-        + '<g transform="translate(420 70) scale(0.62)">'
+        waves(180, x0=70, x1=190)
+        + waves(214, x0=80, x1=180, op=0.6)
+        + wheel(300, 200, 62, w=10)
+        + '<g transform="translate(470 76) scale(0.62)">'
         + running_figure(dx=-300, dy=0)
         + "</g>"
         + line((110, 320), (530, 320), w=6, op=0.5)
@@ -513,15 +514,16 @@ def wrestling(dark):
             return (320 + sign * (x - 320), y)
 
         return (
-            head(*p(236, 150))
-            + line(p(248, 172), p(284, 236))
-            + line(p(254, 186), p(312, 184))
-            + line(p(284, 236), p(246, 300))
-            + line(p(284, 236), p(318, 300))
+            head(*p(262, 136))
+            + line(p(272, 160), p(232, 236))
+            + line(p(276, 168), p(340, 160))
+            + line(p(268, 178), p(318, 196), w=14)
+            + line(p(232, 236), p(196, 306))
+            + line(p(232, 236), p(256, 306))
         )
 
     return (
-        '<ellipse cx="320" cy="306" rx="220" ry="34" stroke-width="6" stroke-opacity="0.5"/>'
+        '<ellipse cx="320" cy="310" rx="220" ry="34" stroke-width="6" stroke-opacity="0.5"/>'
         + fig(1)
         + fig(-1)
     )
@@ -537,9 +539,9 @@ def weightlifting(dark):
     return (
         line((140, 96), (500, 96), w=10)
         + plates
-        + head(320, 150)
-        + line((320, 174), (320, 246))
-        + line((256, 96), (276, 146), (320, 184), (364, 146), (384, 96))
+        + head(320, 146)
+        + line((320, 172), (320, 246))
+        + line((256, 96), (262, 140), (306, 178), (334, 178), (378, 140), (384, 96))
         + line((236, 326), (272, 290), (320, 246), (368, 290), (404, 326))
         + line((130, 338), (510, 338), w=6, op=0.5)
     )

@@ -1,13 +1,16 @@
 """E-mail: one message = templates/email/<name>/{subject.txt,body.txt,body.html}.
 
-Rendered in the recipient's language; sent by pyramid_mailer's
-transactional mailer, so an aborted request sends nothing.
+Rendered in the person's language; sent by pyramid_mailer after the
+request's transaction commits, so an aborted request sends nothing, and an
+SMTP failure is logged without undoing what was committed.
 """
+import email.policy
 import logging
+import smtplib
 
 from pyramid.renderers import render
-from pyramid_mailer.mailer import Mailer
-from pyramid_mailer.message import Message
+from pyramid.settings import asbool
+from pyramid_mailer.message import Attachment, Message
 from zope.interface import implementer
 
 from .interfaces import IEmailSender
@@ -18,16 +21,35 @@ log = logging.getLogger(__name__)
 
 @implementer(IEmailSender)
 class SMTPEmailSender:
-    def __init__(self, mailer):
-        self.mailer = mailer
+    """Delivers over SMTP once the request's transaction has committed.
+
+    smtplib is used directly, with the SMTP policy's CRLF line ends:
+    repoze.sendmail hands smtplib bytes with bare LF, which strict servers
+    (aiosmtpd among them) refuse as one over-long line.
+    """
+
+    def __init__(self, host, port, username=None, password=None, starttls=False, timeout=10):
+        self.host, self.port = host, port
+        self.username, self.password = username, password
+        self.starttls, self.timeout = starttls, timeout
 
     @classmethod
     def from_settings(cls, settings):
-        return cls(Mailer.from_settings(settings))
+        return cls(settings.get("mail.host", "localhost"), int(settings.get("mail.port", 25)),
+                   settings.get("mail.username") or None, settings.get("mail.password") or None,
+                   asbool(settings.get("mail.tls", False)))
+
+    def deliver(self, message):
+        mime = message.to_message()
+        with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
+            if self.starttls:
+                smtp.starttls()
+            if self.username:
+                smtp.login(self.username, self.password)
+            smtp.sendmail(message.sender, message.send_to, mime.as_bytes(policy=email.policy.SMTP))
 
     def send(self, request, message):
-        # Joins the request's transaction: delivered after commit only.
-        self.mailer.bind(transaction_manager=request.tm).send(message)
+        after_commit(request, lambda: self.deliver(message))
 
 
 @implementer(IEmailSender)
@@ -53,8 +75,11 @@ def send_email(request, name, recipient, locale=None, **values):
         subject=" ".join(parts["subject.txt"].split()),
         sender=request.registry.settings["mail.default_sender"],
         recipients=[recipient],
-        body=parts["body.txt"],
-        html=parts["body.html"],
+        # quoted-printable keeps every line short, as SMTP requires.
+        body=Attachment(data=parts["body.txt"], content_type="text/plain; charset=utf-8",
+                        transfer_encoding="quoted-printable", disposition="inline"),
+        html=Attachment(data=parts["body.html"], content_type="text/html; charset=utf-8",
+                        transfer_encoding="quoted-printable", disposition="inline"),
     )
     request.find_service(IEmailSender).send(request, message)
     return message

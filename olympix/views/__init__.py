@@ -1,8 +1,39 @@
 """Views, grouped by area; this module wires what templates share."""
+from dataclasses import dataclass
+
 from ..i18n import LANGUAGE_NAMES, LANGUAGES
 from ..security.permissions import Permission
 from .consent import consent_choice
 from .forms import configure_deform
+
+
+@dataclass(frozen=True)
+class NavItem:
+    path: str
+    title: str
+    permission: str
+    order: int
+
+
+def add_nav_item(config, path, title, permission, order=50):
+    """Areas add their entry to the main navigation from their includeme."""
+    config.registry.setdefault("olympix.nav", []).append(NavItem(path, title, permission, order))
+    config.registry["olympix.nav"].sort(key=lambda item: item.order)
+
+
+def nav_items(request):
+    return [item for item in request.registry.get("olympix.nav", [])
+            if request.has_permission(item.permission, request.root)]
+
+
+def add_account_section(config, template, order=50):
+    """Areas add a panel to "My account" (orders, tickets, scans…)."""
+    config.registry.setdefault("olympix.account_sections", []).append((order, template))
+    config.registry["olympix.account_sections"].sort()
+
+
+def account_sections(request):
+    return [template for _order, template in request.registry.get("olympix.account_sections", [])]
 
 
 def template_globals(event):
@@ -13,9 +44,13 @@ def template_globals(event):
     event["language_names"] = LANGUAGE_NAMES
     event["consent"] = consent_choice(request)
     event["Permission"] = Permission
+    event["nav_items"] = nav_items
+    event["account_sections"] = account_sections
 
 
 def includeme(config):
     config.add_static_view("static", "olympix:static", cache_max_age=3600)
     config.add_subscriber(template_globals, "pyramid.events.BeforeRender")
     configure_deform(config)
+    config.add_directive("add_nav_item", add_nav_item)
+    config.add_directive("add_account_section", add_account_section)

@@ -29,7 +29,11 @@ def cookie_settings(request):
     return {"next": safe_next(request, request.params.get("next"))}
 
 
-@view_config(context=Root, name="cookies", permission=Permission.SITE_VIEW, request_method="POST")
+# No CSRF token: the only effect is a preference cookie in the sender's own
+# browser, and skipping the token keeps anonymous visitors free of any
+# session cookie until they sign in.
+@view_config(context=Root, name="cookies", permission=Permission.SITE_VIEW, request_method="POST",
+             require_csrf=False)
 def save_cookie_choice(request):
     choice = "all" if request.POST.get("choice") == "all" else "necessary"
     response = HTTPSeeOther(safe_next(request, request.POST.get("next")))

@@ -10,18 +10,18 @@ from pyramid.httpexceptions import HTTPClientError, HTTPForbidden, HTTPNotFound,
 from pyramid.renderers import render_to_response
 from pyramid.view import exception_view_config, forbidden_view_config, notfound_view_config
 
-from ..i18n import translate
+from ..i18n import _, translate
 
 log = logging.getLogger(__name__)
 
 MESSAGES = {
-    400: "The request could not be understood. Please go back and try again.",
-    403: "You do not have access to this page.",
-    404: "This page does not exist, or no longer exists.",
-    405: "This address does not accept that kind of request.",
-    500: "Something went wrong on our side. Nothing was changed; please try again in a moment.",
+    400: _("The request could not be understood. Please go back and try again."),
+    403: _("You do not have access to this page."),
+    404: _("This page does not exist, or no longer exists."),
+    405: _("This address does not accept that kind of request."),
+    500: _("Something went wrong on our side. Nothing was changed; please try again in a moment."),
 }
-CSRF_MESSAGE = "This form has expired. Please reload the page and submit it again."
+CSRF_MESSAGE = _("This form has expired. Please reload the page and submit it again.")
 
 
 def wants_json(request):
@@ -55,7 +55,7 @@ def forbidden(exc, request):
                                      query={"next": request.path_qs})
         return HTTPSeeOther(login)
     if request.identity is None and wants_json(request):
-        return error_response(request, 401, "Sign in first.")
+        return error_response(request, 401, _("Sign in first."))
     return error_response(request, 403, MESSAGES[403])
 
 

@@ -1,0 +1,196 @@
+"""Accounts: sign-up, verification codes, e-mail change, deletion.
+
+Answers never tell whether an address has an account: the same message
+and the same work (one argon2 hash, one message queued) either way.
+"""
+from dataclasses import dataclass
+from enum import Enum
+
+from sqlalchemy import select, update
+
+from ..models import User, UserState, VerificationCode
+from ..security import atrest, codes
+from ..security.principals import Role
+from .email import send_email
+from .interfaces import IClock
+from .sms import send_sms
+
+
+class CodeCheck(Enum):
+    OK = "ok"
+    WRONG = "wrong"  # wrong code, tries left
+    VOID = "void"  # no live code: expired, used, or too many tries
+
+
+@dataclass
+class AccountDeleted:
+    """Fired after an account is anonymised; tickets subscribe to it."""
+
+    request: object
+    user: User
+
+
+def now(request):
+    return request.find_service(IClock).now()
+
+
+def find_user(request, email):
+    return request.dbsession.scalar(select(User).where(User.email == email))
+
+
+def new_user(request, *, email, first_name, last_name, password, phone=None,
+             role=Role.USER, state=UserState.PENDING):
+    settings = request.registry.settings
+    user = User(
+        email=email, first_name=first_name, last_name=last_name, phone=phone,
+        password_hash=request.passwords.hash(password), role=role, state=state,
+        locale=getattr(request, "locale_name", "fr"),
+        user_key=atrest.seal(settings["olympix.data_keys.parsed"], atrest.new_key(), "user_key"),
+        created_at=now(request),
+    )
+    if state == UserState.ACTIVE:
+        user.activated_at = user.created_at
+    request.dbsession.add(user)
+    request.dbsession.flush()
+    return user
+
+
+def sign_up(request, data):
+    """Create a pending account and send its code, or warn the owner."""
+    existing = find_user(request, data["email"])
+    if existing is not None:
+        request.passwords.hash(data["password"])  # same cost as a real sign-up
+        if existing.state == UserState.PENDING:
+            issue_code(request, existing, "activate", data["channel"], throttle=True)
+        elif existing.state == UserState.ACTIVE:
+            send_email(request, "account_exists", existing.email, user=existing)
+        return None
+    user = new_user(request, email=data["email"], first_name=data["first_name"],
+                    last_name=data["last_name"], password=data["password"], phone=data["phone"])
+    issue_code(request, user, "activate", data["channel"])
+    return user
+
+
+def latest_code(request, user, purpose):
+    return request.dbsession.scalar(
+        select(VerificationCode)
+        .where(VerificationCode.user_id == user.id, VerificationCode.purpose == purpose)
+        .order_by(VerificationCode.created_at.desc(), VerificationCode.id.desc())
+        .limit(1)
+    )
+
+
+def issue_code(request, user, purpose, channel="email", target=None, throttle=False):
+    """Make a new code (voiding earlier ones) and send it after commit.
+
+    With ``throttle``, nothing is sent when the last code is less than a
+    minute old; returns False then.
+    """
+    current = now(request)
+    last = latest_code(request, user, purpose)
+    if throttle and last is not None and current - last.created_at < codes.RESEND_INTERVAL:
+        return False
+    if channel == "sms" and not user.phone:
+        channel = "email"
+    request.dbsession.execute(
+        update(VerificationCode)
+        .where(VerificationCode.user_id == user.id, VerificationCode.purpose == purpose,
+               VerificationCode.used_at.is_(None))
+        .values(attempts_left=0)
+    )
+    code = codes.generate_code()
+    request.dbsession.add(VerificationCode(
+        user=user, purpose=purpose, channel=channel, target=target,
+        code_hash=codes.hash_code(code, request.registry.settings["olympix.code_pepper"]),
+        created_at=current, expires_at=current + codes.TTL, attempts_left=codes.MAX_ATTEMPTS,
+    ))
+    if channel == "sms":
+        send_sms(request, f"code_{purpose}", user.phone, code=code)
+    else:
+        send_email(request, f"code_{purpose}", target or user.email, user=user, code=code)
+    return True
+
+
+def check_code(request, user, purpose, typed):
+    """Spend one try of the live code; OK marks it used."""
+    code = latest_code(request, user, purpose) if user is not None else None
+    if code is None or not code.is_live(now(request)):
+        return CodeCheck.VOID, None
+    if codes.matches(typed, code.code_hash, request.registry.settings["olympix.code_pepper"]):
+        # Conditional: two tabs submitting the same code use it once.
+        used = request.dbsession.execute(
+            update(VerificationCode)
+            .where(VerificationCode.id == code.id, VerificationCode.used_at.is_(None))
+            .values(used_at=now(request))
+        ).rowcount
+        return (CodeCheck.OK, code) if used else (CodeCheck.VOID, None)
+    request.dbsession.execute(
+        update(VerificationCode)
+        .where(VerificationCode.id == code.id, VerificationCode.attempts_left > 0)
+        .values(attempts_left=VerificationCode.attempts_left - 1)
+    )
+    request.dbsession.refresh(code)
+    return (CodeCheck.WRONG if code.attempts_left > 0 else CodeCheck.VOID), code
+
+
+def activate(request, user):
+    user.state = UserState.ACTIVE
+    user.activated_at = now(request)
+    send_email(request, "welcome", user.email, user=user)
+
+
+def authenticate(request, email, password):
+    """The user when e-mail and password match an account, else None."""
+    user = find_user(request, email)
+    if user is None or user.state == UserState.DELETED:
+        request.passwords.burn(password)
+        return None
+    if not request.passwords.verify(user.password_hash, password):
+        return None
+    if request.passwords.needs_rehash(user.password_hash):
+        user.password_hash = request.passwords.hash(password)
+    return user
+
+
+def change_password(request, user, new_password):
+    user.password_hash = request.passwords.hash(new_password)
+    send_email(request, "password_changed", user.email, user=user)
+
+
+def request_email_change(request, user, new_email):
+    """Send a code to the new address, or tell it it has an account."""
+    if find_user(request, new_email) is not None:
+        send_email(request, "email_taken", new_email, user=user)
+        return
+    issue_code(request, user, "email", "email", target=new_email)
+
+
+def confirm_email_change(request, user, code):
+    """Replace the address; False when it was taken meanwhile."""
+    if find_user(request, code.target) is not None:
+        return False
+    old = user.email
+    user.email = code.target
+    send_email(request, "email_changed", old, user=user, new_email=code.target)
+    return True
+
+
+def delete_account(request, user):
+    """Erase personal data; orders stay for accounting, without a name.
+
+    The row stays (orders and tickets point to it, user_key stays as the
+    gate needs it to refuse old tickets), its personal data go.
+    """
+    email = user.email
+    request.registry.notify(AccountDeleted(request, user))
+    user.email = f"deleted-{user.id}@invalid.olympix"
+    user.first_name = ""
+    user.last_name = ""
+    user.phone = None
+    user.password_hash = "!"
+    user.state = UserState.DELETED
+    user.deleted_at = now(request)
+    request.dbsession.execute(
+        update(VerificationCode).where(VerificationCode.user_id == user.id).values(target=None, attempts_left=0)
+    )
+    send_email(request, "account_deleted", email, user=None)

@@ -1,0 +1,32 @@
+"""Small helpers for journeys through the real forms."""
+import re
+
+from olympix.security.codes import ALPHABET
+
+CODE_RE = re.compile(rf"\b([{ALPHABET}]{{6}})\b")
+
+
+def code_in(text):
+    """The 6-character code in a message body (the last one written)."""
+    found = [m for m in CODE_RE.findall(text) if not m.isalpha() or True]
+    assert found, f"no code in {text!r}"
+    return found[-1]
+
+
+def submit(page, form_id="form", button="submit", **fields):
+    form = page.forms[form_id]
+    for name, value in fields.items():
+        form[name] = value
+    return form.submit(button)
+
+
+def sign_up(testapp, email="ada@example.test", password="correct horse battery", **extra):
+    page = testapp.get("/account/@@signup")
+    fields = {"last_name": "Lovelace", "first_name": "Ada", "email": email, "password": password}
+    fields.update(extra)
+    return submit(page, **fields)
+
+
+def sign_in(testapp, email, password="correct horse battery"):
+    page = testapp.get("/account/@@login")
+    return submit(page, email=email, password=password)
