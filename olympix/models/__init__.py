@@ -12,6 +12,10 @@ from sqlalchemy.orm import configure_mappers, sessionmaker
 
 from .meta import Base  # noqa: F401
 from .accounts import User, UserState, VerificationCode  # noqa: F401
+from .audit import AuditEntry  # noqa: F401
+from .catalogue import Event, EventState, Offer, OfferKind, Sport, Venue  # noqa: F401
+from .orders import Order, OrderLine, OrderState, Payment  # noqa: F401
+from .tickets import Ticket, TicketHistory, TicketState  # noqa: F401
 
 configure_mappers()
 

@@ -1,0 +1,54 @@
+"""Record sensitive actions in the hash-chained audit log.
+
+``record`` appends within the request's transaction, so an action and its
+audit entry commit or vanish together. Two concurrent appends compete for
+the same ``seq`` (unique): the loser's transaction fails with a duplicate
+key, which pyramid_retry replays (models/__init__.py).
+"""
+import json
+
+from sqlalchemy import select
+
+from ..models.audit import GENESIS, AuditEntry
+from .interfaces import IClock
+
+
+def record(request, action, target_type, target_id, actor=None, **details):
+    """Append one entry: who (``actor`` or the signed-in person) did what to what."""
+    dbsession = request.dbsession
+    if actor is None:
+        actor = getattr(request, "identity", None)
+    last = dbsession.execute(
+        select(AuditEntry.seq, AuditEntry.entry_hash).order_by(AuditEntry.seq.desc()).limit(1)
+    ).first()
+    seq, prev_hash = (last.seq + 1, last.entry_hash) if last else (1, GENESIS)
+    entry = AuditEntry(
+        seq=seq, at=request.find_service(IClock).now().replace(microsecond=0),
+        actor_id=actor.id if actor is not None else None, action=action,
+        target_type=target_type, target_id=str(target_id),
+        details=json.dumps(details, sort_keys=True, ensure_ascii=False, default=str),
+        prev_hash=prev_hash,
+    )
+    entry.entry_hash = entry.compute_hash()
+    dbsession.add(entry)
+    dbsession.flush()
+    return entry
+
+
+def first_broken_entry(dbsession):
+    """The first entry whose content or link was changed, or where one is missing.
+
+    Returns ``(seq, why)`` or None when the whole chain holds.
+    """
+    prev_hash = GENESIS
+    expected_seq = 1
+    for entry in dbsession.scalars(select(AuditEntry).order_by(AuditEntry.seq)):
+        if entry.seq != expected_seq:
+            return expected_seq, "missing"
+        if entry.prev_hash != prev_hash:
+            return entry.seq, "chain broken (an earlier entry was removed or changed)"
+        if entry.compute_hash() != entry.entry_hash:
+            return entry.seq, "content changed"
+        prev_hash = entry.entry_hash
+        expected_seq += 1
+    return None
