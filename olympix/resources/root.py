@@ -1,25 +1,17 @@
 """The root of the traversal tree and its short ACL.
 
-Areas add their top-level containers with ``@root_child("name")`` in their
-own resources module, so no central list has to know them all.
+Areas add their top-level containers with ``@Root.child("name")`` (or
+``root_child``) in their own resources module, so no central list has to
+know them all.
 """
 from pyramid.authorization import ALL_PERMISSIONS, Allow, Everyone
 
 from ..security import principals as p
 from ..security.permissions import Permission as P
-
-_children = {}
-
-
-def root_child(name):
-    def register(factory):
-        _children[name] = factory
-        return factory
-
-    return register
+from .folders import Folder
 
 
-class Root:
+class Root(Folder):
     __name__ = ""
     __parent__ = None
     __acl__ = [
@@ -32,15 +24,8 @@ class Root:
         (Allow, p.ADMIN, ALL_PERMISSIONS),
     ]
 
-    def __init__(self, request):
-        self.request = request
 
-    def __getitem__(self, name):
-        factory = _children[name]
-        child = factory(self.request)
-        child.__name__ = name
-        child.__parent__ = self
-        return child
+root_child = Root.child
 
 
 def root_factory(request):

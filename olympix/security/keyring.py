@@ -89,8 +89,15 @@ class Keyring:
     def key_ids(self) -> tuple[str, ...]:
         return tuple(self.keys)
 
-    def key(self, key_id: str) -> bytes | None:
+    @property
+    def current_key(self) -> bytes:
+        return self.keys[self.current]
+
+    def get(self, key_id: str) -> bytes | None:
+        """The key for ``key_id``, or None when unknown or retired."""
         return self.keys.get(key_id)
+
+    key = get
 
     def __repr__(self) -> str:  # never show key material
         return f"<Keyring current={self.current!r} ids={''.join(self.keys)!r}>"
@@ -101,11 +108,3 @@ def new_key_entry(key_id: str) -> str:
     if len(key_id) != 1 or key_id not in KEY_ID_ALPHABET:
         raise ValueError(f"key id must be one character of {KEY_ID_ALPHABET}")
     return f"{key_id}:{base64.b64encode(secrets.token_bytes(32)).decode('ascii')}"
-
-    @property
-    def current_key(self) -> bytes:
-        return self.keys[self.current]
-
-    def get(self, key_id: str) -> bytes | None:
-        """The key for ``key_id``, or None when unknown or retired."""
-        return self.keys.get(key_id)

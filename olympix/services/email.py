@@ -4,12 +4,13 @@ Rendered in the person's language; sent by pyramid_mailer after the
 request's transaction commits, so an aborted request sends nothing, and an
 SMTP failure is logged without undoing what was committed.
 """
-import email.policy
 import logging
+import re
 import smtplib
 
 from pyramid.renderers import render
 from pyramid.settings import asbool
+from repoze.sendmail.encoding import encode_message
 from pyramid_mailer.message import Attachment, Message
 from zope.interface import implementer
 
@@ -23,9 +24,9 @@ log = logging.getLogger(__name__)
 class SMTPEmailSender:
     """Delivers over SMTP once the request's transaction has committed.
 
-    smtplib is used directly, with the SMTP policy's CRLF line ends:
-    repoze.sendmail hands smtplib bytes with bare LF, which strict servers
-    (aiosmtpd among them) refuse as one over-long line.
+    smtplib is used directly, with CRLF line ends: repoze.sendmail hands
+    smtplib bytes with bare LF, which strict servers (aiosmtpd among them)
+    refuse as one over-long line. Headers are encoded by repoze.sendmail.
     """
 
     def __init__(self, host, port, username=None, password=None, starttls=False, timeout=10):
@@ -40,13 +41,13 @@ class SMTPEmailSender:
                    asbool(settings.get("mail.tls", False)))
 
     def deliver(self, message):
-        mime = message.to_message()
+        data = re.sub(rb"\r?\n", b"\r\n", encode_message(message.to_message()))
         with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
             if self.starttls:
                 smtp.starttls()
             if self.username:
                 smtp.login(self.username, self.password)
-            smtp.sendmail(message.sender, message.send_to, mime.as_bytes(policy=email.policy.SMTP))
+            smtp.sendmail(message.sender, message.send_to, data)
 
     def send(self, request, message):
         after_commit(request, lambda: self.deliver(message))
