@@ -260,7 +260,11 @@ def make_user(app, db_engine):
 
 @pytest.fixture
 def dbsession(app, db_engine):
-    """A plain session on the test database, to arrange and inspect rows."""
+    """A plain session on the test database, to arrange and inspect rows.
+
+    On MariaDB a read opens a REPEATABLE READ snapshot: call
+    ``dbsession.rollback()`` before reading again what the app changed.
+    """
     from sqlalchemy.orm import Session
 
     with Session(db_engine, expire_on_commit=False) as session:

@@ -107,7 +107,7 @@ class SignupSchema(CSRFSchema):
     password = new_password_node()
     phone = phone_node()
     channel = colander.SchemaNode(
-        colander.String(), title=_("Send my activation code"), default="email",
+        colander.String(), title=_("Send my activation code"), default="email", oid="channel",
         validator=colander.OneOf([c for c, _t in CHANNELS]),
         widget=deform.widget.RadioChoiceWidget(values=CHANNELS),
     )

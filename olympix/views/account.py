@@ -42,6 +42,7 @@ class PublicAccountViews:
             accounts.sign_up(request, data)
             request.session["pending_email"] = data["email"]
             request.session["pending_channel"] = data["channel"]
+            request.session["resend_at"] = accounts.now(request).timestamp()
             return redirect(request, "@@verify")
 
         return run_form(request, schemas.SignupSchema(), _("Create my account"), success)

@@ -75,8 +75,9 @@ def test_resend_is_throttled_to_one_a_minute(testapp, mailbox, clock):
     assert len(mailbox.to("ada@example.test")) == 2
     first_code = code_in(mailbox.text(mailbox.to("ada@example.test")[0]))
     new_code = last_mail_code(mailbox, "ada@example.test")
-    if first_code != new_code:
-        assert "plus valable" in submit(page, code=first_code)
+    if first_code != new_code:  # the old code no longer works
+        refused = submit(page, code=first_code)
+        assert refused.status_int == 200 and "pas le bon" in refused
     assert "Votre compte est actif" in submit(page, code=new_code).follow()
 
 
@@ -84,9 +85,10 @@ def test_signup_does_not_reveal_an_existing_account(testapp, make_user, mailbox,
     make_user("ada@example.test")
     page = sign_up(testapp, password="another good passphrase")
     assert page.status_int == 303 and page.location.endswith("/account/@@verify")
+    existing_text = page.follow().text.replace("ada@example.test", "X")
     fresh = sign_up(testapp, email="new@example.test")
-    assert page.follow().text.replace("ada@example.test", "X").count("X") == \
-        fresh.follow().text.replace("new@example.test", "X").count("X")
+    fresh_text = fresh.follow().text.replace("new@example.test", "X")
+    assert existing_text.count("X") == fresh_text.count("X") == 1
     # the owner is told, and no second account appears
     assert "déjà" in mailbox.text(mailbox.to("ada@example.test")[-1])
     assert len(dbsession.scalars(select(User).where(User.email == "ada@example.test")).all()) == 1
@@ -147,7 +149,7 @@ def test_email_change_needs_password_and_code(testapp, make_user, mailbox, dbses
     code = last_mail_code(mailbox, "ada@new.test")
     assert dbsession.get(User, user_id).email == "ada@example.test"  # not yet
     page = submit(page, code=code).follow()
-    dbsession.expire_all()
+    dbsession.rollback()  # end the snapshot (REPEATABLE READ on MariaDB)
     assert dbsession.get(User, user_id).email == "ada@new.test"
     assert mailbox.to("ada@example.test")  # the old address is told
 
