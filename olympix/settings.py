@@ -46,6 +46,11 @@ DEFAULTS = {
     "olympix.default_locale": "fr",
     "olympix.base_url": "http://127.0.0.1:6543",
     "mail.default_sender": "Olympix <no-reply@olympix.test>",
+    "olympix.payment.backend": "olympix.services.payment.SandboxPaymentGateway",
+    "olympix.booking.max_per_event": "6",
+    "olympix.booking.max_per_account": "30",
+    "olympix.booking.hold_minutes": "10",
+    "olympix.tickets.visible_before": "48",
 }
 
 # Keys whose random part is a keyring: "ID:base64key[,ID:base64key...]".
@@ -111,7 +116,9 @@ def parse(settings, environ=os.environ):
     if len(result["olympix.session_secret"]) < 32:
         raise SettingsError("olympix.session_secret must be at least 32 characters")
     for key in ("olympix.argon2.time_cost", "olympix.argon2.memory_cost",
-                "olympix.argon2.parallelism"):
+                "olympix.argon2.parallelism", "olympix.booking.max_per_event",
+                "olympix.booking.max_per_account", "olympix.booking.hold_minutes",
+                "olympix.tickets.visible_before"):
         try:
             result[key] = int(result[key])
         except (TypeError, ValueError):

@@ -28,7 +28,7 @@ def upgrade():
         sa.Column("role", sa.String(16), nullable=False),
         sa.Column("state", sa.String(16), nullable=False),
         sa.Column("locale", sa.String(5), nullable=False),
-        sa.Column("user_key", sa.LargeBinary(61), nullable=False),
+        sa.Column("user_key", sa.VARBINARY(61), nullable=False),
         sa.Column("created_at", UTCDateTime(), nullable=False),
         sa.Column("activated_at", UTCDateTime(), nullable=True),
         sa.Column("deleted_at", UTCDateTime(), nullable=True),
@@ -57,6 +57,5 @@ def upgrade():
 
 def downgrade():
     drop_immutable_key_trigger("users", "user_key")
-    op.drop_index(op.f("ix_verification_codes_user_id"), table_name="verification_codes")
     op.drop_table("verification_codes")
     op.drop_table("users")

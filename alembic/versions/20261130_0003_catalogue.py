@@ -32,7 +32,7 @@ def upgrade():
     sa.Column('name_en', sa.String(length=150), nullable=False),
     sa.Column('city', sa.String(length=100), nullable=False),
     sa.Column('address', sa.String(length=255), nullable=False),
-    sa.Column('capacity', sa.Integer(), nullable=False),
+    sa.Column('capacity', sa.Integer(), nullable=True),
     sa.Column('lat', sa.Float(), nullable=True),
     sa.Column('lon', sa.Float(), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_venues')),

@@ -28,6 +28,7 @@ def upgrade():
     sa.Column('held_until', UTCDateTime(), nullable=False),
     sa.Column('paid_at', UTCDateTime(), nullable=True),
     sa.Column('cancelled_at', UTCDateTime(), nullable=True),
+    sa.Column('notice_sent_at', UTCDateTime(), nullable=True),
     sa.CheckConstraint('total_cents >= 0', name=op.f('ck_orders_total_not_negative')),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_orders_user_id_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_orders')),
@@ -50,6 +51,7 @@ def upgrade():
     sa.Column('brand', sa.String(length=16), nullable=True),
     sa.Column('last4', sa.String(length=4), nullable=True),
     sa.Column('failure_reason', sa.String(length=100), nullable=True),
+    sa.Column('checkout_url', sa.String(length=500), nullable=True),
     sa.Column('created_at', UTCDateTime(), nullable=False),
     sa.Column('updated_at', UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['order_id'], ['orders.id'], name=op.f('fk_payments_order_id_orders'), ondelete='CASCADE'),
@@ -75,6 +77,20 @@ def upgrade():
     with op.batch_alter_table('order_lines', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_order_lines_event_id'), ['event_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_order_lines_order_id'), ['order_id'], unique=False)
+    op.create_table('order_attendees',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('order_id', sa.Integer(), nullable=False),
+    sa.Column('order_line_id', sa.Integer(), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('first_name', sa.String(length=100), nullable=False),
+    sa.Column('last_name', sa.String(length=100), nullable=False),
+    sa.ForeignKeyConstraint(['order_id'], ['orders.id'], name=op.f('fk_order_attendees_order_id_orders'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['order_line_id'], ['order_lines.id'], name=op.f('fk_order_attendees_order_line_id_order_lines'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_order_attendees')),
+    sa.UniqueConstraint('order_id', 'position', name='uq_order_attendees_order_id_position')
+    )
+    with op.batch_alter_table('order_attendees', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_order_attendees_order_id'), ['order_id'], unique=False)
     op.create_table('tickets',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('serial', sa.BigInteger(), nullable=False),
@@ -84,7 +100,7 @@ def upgrade():
     sa.Column('owner_id', sa.Integer(), nullable=False),
     sa.Column('attendee_first_name', sa.String(length=100), nullable=False),
     sa.Column('attendee_last_name', sa.String(length=100), nullable=False),
-    sa.Column('ticket_key', sa.LargeBinary(length=61), nullable=False),
+    sa.Column('ticket_key', sa.VARBINARY(length=61), nullable=False),
     sa.Column('state', sa.String(length=16), nullable=False),
     sa.Column('state_reason', sa.String(length=200), nullable=True),
     sa.Column('created_at', UTCDateTime(), nullable=False),
@@ -124,6 +140,7 @@ def downgrade():
     drop_immutable_key_trigger("tickets", "ticket_key")
     op.drop_table('ticket_history')
     op.drop_table('tickets')
+    op.drop_table('order_attendees')
     op.drop_table('order_lines')
     op.drop_table('payments')
     op.drop_table('orders')

@@ -14,8 +14,10 @@ from .meta import Base  # noqa: F401
 from .accounts import User, UserState, VerificationCode  # noqa: F401
 from .audit import AuditEntry  # noqa: F401
 from .catalogue import Event, EventState, Offer, OfferKind, Sport, Venue  # noqa: F401
-from .orders import Order, OrderLine, OrderState, Payment  # noqa: F401
+from .content import ContactMessage, ContentHistory, ContentItem, ContentText  # noqa: F401
+from .orders import Order, OrderAttendee, OrderLine, OrderState, Payment  # noqa: F401
 from .tickets import Ticket, TicketHistory, TicketState  # noqa: F401
+from .gate import DeviceToken, Gate, Scan, Verdict  # noqa: F401
 
 configure_mappers()
 

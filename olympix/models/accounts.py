@@ -2,7 +2,7 @@
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Integer, LargeBinary, String, event, inspect
+from sqlalchemy import VARBINARY, ForeignKey, Integer, String, event, inspect
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from .meta import Base, UTCDateTime
@@ -31,7 +31,7 @@ class User(Base):
     state: Mapped[str] = mapped_column(String(16), default=UserState.PENDING)
     locale: Mapped[str] = mapped_column(String(5), default="fr")
     # 32 random bytes sealed with AES-GCM (security/atrest.py): 1 + 12 + 32 + 16.
-    user_key: Mapped[bytes] = mapped_column(LargeBinary(61))
+    user_key: Mapped[bytes] = mapped_column(VARBINARY(61))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     activated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -2,9 +2,12 @@
 from datetime import datetime
 from enum import StrEnum
 
+from pyramid.authorization import DENY_ALL, Allow, Everyone
 from sqlalchemy import CheckConstraint, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..security import principals as p
+from ..security.permissions import Permission as P
 from .meta import Base, UTCDateTime
 
 
@@ -30,7 +33,7 @@ class Venue(Base):
     name_en: Mapped[str] = mapped_column(String(150))
     city: Mapped[str] = mapped_column(String(100), index=True)
     address: Mapped[str] = mapped_column(String(255), default="")
-    capacity: Mapped[int] = mapped_column(Integer)
+    capacity: Mapped[int | None] = mapped_column(Integer)  # None: not published for this venue
     lat: Mapped[float | None] = mapped_column(Float)
     lon: Mapped[float | None] = mapped_column(Float)
 
@@ -74,6 +77,22 @@ class Event(Base):
     venue: Mapped[Venue] = relationship(lazy="joined")
     offers: Mapped[list["Offer"]] = relationship(back_populates="event", order_by="Offer.seats",
                                                  cascade="all, delete-orphan")
+
+    # Traversal: /events/<slug> serves the row itself; the EventsFolder sets
+    # __name__ and __parent__ when it loads it.
+    __name__: str | None = None
+    __parent__ = None
+
+    @property
+    def __acl__(self):
+        """A published session is public; any other state only shows to staff.
+
+        Unpublished rows stop inheritance (DENY_ALL): nobody buys a ticket for
+        a draft or cancelled session, whatever the root grants.
+        """
+        if self.state == EventState.PUBLISHED:
+            return [(Allow, Everyone, P.SITE_VIEW)]
+        return [(Allow, p.EDITOR, (P.SITE_VIEW, P.CONTENT_EDIT)), DENY_ALL]
 
     def title(self, lang):
         return self.title_fr if lang == "fr" else self.title_en

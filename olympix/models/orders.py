@@ -7,7 +7,7 @@ only the provider's references, the brand and the last four digits.
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, String
+from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .meta import Base, UTCDateTime
@@ -34,9 +34,19 @@ class Order(Base):
     held_until: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the "your tickets are available" e-mail went out (set once, by a
+    # conditional UPDATE, so the periodic command never sends it twice).
+    notice_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     lines: Mapped[list["OrderLine"]] = relationship(back_populates="order", cascade="all, delete-orphan")
-    payments: Mapped[list["Payment"]] = relationship(back_populates="order", cascade="all, delete-orphan")
+    payments: Mapped[list["Payment"]] = relationship(back_populates="order", cascade="all, delete-orphan",
+                                                     order_by="Payment.id")
+    attendees: Mapped[list["OrderAttendee"]] = relationship(
+        back_populates="order", cascade="all, delete-orphan", order_by="OrderAttendee.position")
+
+    @property
+    def seats(self):
+        return sum(line.seats for line in self.lines)
 
 
 class OrderLine(Base):
@@ -68,7 +78,25 @@ class Payment(Base):
     brand: Mapped[str | None] = mapped_column(String(16))
     last4: Mapped[str | None] = mapped_column(String(4))
     failure_reason: Mapped[str | None] = mapped_column(String(100))
+    # The provider's hosted page, so a second click on "Pay" reuses the open session.
+    checkout_url: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     order: Mapped[Order] = relationship(back_populates="payments")
+
+
+class OrderAttendee(Base):
+    """Who sits in each seat of an order; its tickets are minted with these names."""
+
+    __tablename__ = "order_attendees"
+    __table_args__ = (UniqueConstraint("order_id", "position", name="uq_order_attendees_order_id_position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    order_line_id: Mapped[int] = mapped_column(ForeignKey("order_lines.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)  # 0-based seat number within the order
+    first_name: Mapped[str] = mapped_column(String(100), default="")
+    last_name: Mapped[str] = mapped_column(String(100), default="")
+
+    order: Mapped[Order] = relationship(back_populates="attendees")

@@ -65,9 +65,9 @@ def email_node(title=_("E-mail address"), name="email"):
     )
 
 
-def name_node(title, autocomplete):
+def name_node(title, autocomplete, name=""):
     return colander.SchemaNode(
-        colander.String(), title=title, preparer=strip,
+        colander.String(), name=name, title=title, preparer=strip,
         validator=colander.All(colander.Length(min=1, max=100), name_validator),
         widget=deform.widget.TextInputWidget(attributes={"autocomplete": autocomplete}),
     )

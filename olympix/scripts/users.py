@@ -24,8 +24,8 @@ def read_password(args):
 def validated(args, password):
     schema = colander.SchemaNode(colander.Mapping())
     schema.add(email_node())
-    schema.add(name_node("first name", "given-name").clone(name="first_name"))
-    schema.add(name_node("last name", "family-name").clone(name="last_name"))
+    schema.add(name_node("first name", "given-name", name="first_name"))
+    schema.add(name_node("last name", "family-name", name="last_name"))
     schema.add(colander.SchemaNode(colander.String(), name="password", validator=password_validator))
     try:
         return schema.deserialize({"email": args.email, "first_name": args.first_name,

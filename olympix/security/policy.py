@@ -2,13 +2,54 @@
 
 Identity is the active User behind the session; principals come from the
 person's role (principals.py); ACLs on resources decide (ACLHelper).
+
+Gate devices (``/api/…`` only) send ``Authorization: Bearer <token>``
+instead of a cookie: the identity is the agent the token was made for, with
+the principals of the agent role only, whatever that person's own role (an
+administrator's device token must not carry administrator rights). A
+request that sends a bearer header is judged on it alone: a wrong or revoked
+token is anonymous, never a fallback to the session.
 """
 from pyramid.authentication import SessionAuthenticationHelper
 from pyramid.authorization import ACLHelper, Authenticated, Everyone
 from pyramid.security import forget, remember
 
 from ..models import User
-from .principals import principals_for
+from .principals import Role, principals_for
+
+DEVICE_ROLES = (Role.AGENT, Role.ADMIN)
+_DEVICE_KEY = "olympix.device_token"
+
+
+def device_token(request):
+    """The live gate DeviceToken behind this request's bearer header, or None.
+
+    Looked up once per request (cached in the environ); the view reads it
+    for the token's gate and to skip CSRF (no cookie is involved).
+    """
+    if _DEVICE_KEY not in request.environ:
+        request.environ[_DEVICE_KEY] = _device_token(request)
+    found = request.environ[_DEVICE_KEY]
+    return None if found is None else found[0]
+
+
+def uses_bearer(request):
+    return request.path.startswith("/api/") and "Authorization" in request.headers
+
+
+def _device_token(request):
+    from ..gate.tokens import bearer_from_header, find_live
+
+    if not uses_bearer(request):
+        return None
+    token = bearer_from_header(request.headers.get("Authorization"))
+    found = find_live(request.dbsession, token) if token else None
+    if found is None:
+        return None
+    _token, agent, _gate = found
+    if not agent.is_active or agent.role not in DEVICE_ROLES:
+        return None
+    return found
 
 
 class OlympixSecurityPolicy:
@@ -17,6 +58,10 @@ class OlympixSecurityPolicy:
         self.acl = ACLHelper()
 
     def identity(self, request):
+        if uses_bearer(request):
+            device_token(request)
+            found = request.environ[_DEVICE_KEY]
+            return None if found is None else found[1]
         user_id = self.session_helper.authenticated_userid(request)
         if user_id is None:
             return None
@@ -37,7 +82,8 @@ class OlympixSecurityPolicy:
         principals = [Everyone]
         user = request.identity
         if user is not None:
-            principals += [Authenticated, f"user:{user.id}", *principals_for(user.role)]
+            role = Role.AGENT if device_token(request) is not None else user.role
+            principals += [Authenticated, f"user:{user.id}", *principals_for(role)]
         return principals
 
     def permits(self, request, context, permission):

@@ -5,7 +5,7 @@ pyramid_services; views call ``request.find_service(IThing)``.
 """
 from pyramid.path import DottedNameResolver
 
-from .interfaces import IClock, IEmailSender, ISMSSender
+from .interfaces import IClock, IEmailSender, IPaymentGateway, ISMSSender
 
 
 def includeme(config):
@@ -21,3 +21,7 @@ def includeme(config):
         # Backends are built once from the settings and shared: they hold
         # no per-request state (the fake clock is the point of sharing).
         config.register_service(backend.from_settings(settings), iface)
+    # The payment client is made per request from its settings (it holds
+    # none of its own state; the fake keeps one shared instance itself).
+    gateway = resolve(settings["olympix.payment.backend"])
+    config.register_service_factory(gateway.create_service, IPaymentGateway)

@@ -15,3 +15,33 @@ class IEmailSender(Interface):
 class ISMSSender(Interface):
     def send(request, phone, text):
         """Send a text message once request.tm commits."""
+
+
+class IPaymentGateway(Interface):
+    """A hosted-checkout card payment provider."""
+
+    def create_checkout(reference, amount_cents, currency, description, success_url,
+                        cancel_url, notify_url, idempotency_key):
+        """Open a checkout session; returns ``Checkout(id, url)``.
+
+        The same ``idempotency_key`` returns the same session (safe to retry).
+        """
+
+    def get_checkout(checkout_id):
+        """Current ``CheckoutState`` of a session (the source of truth)."""
+
+    def refund(payment_id, amount_cents, idempotency_key):
+        """Refund ``amount_cents`` (None: all that is left); returns ``Refund``."""
+
+    def verify_notification(body, signature_header, now=None):
+        """Check a notification's signature; returns the event dict.
+
+        Raises ``InvalidSignature`` when the signature is wrong, malformed or
+        older than the tolerance (5 minutes).
+        """
+
+    def verify_return(params, now=None):
+        """Check a signed return redirect; returns ``(session_id, status)``.
+
+        Raises ``InvalidSignature``.
+        """

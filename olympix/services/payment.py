@@ -4,9 +4,9 @@ olympix never sees a card number: it creates a checkout session at the
 provider, sends the buyer to the provider's hosted page, and learns the
 outcome from a signed notification (webhook) and a signed return redirect.
 
-- ``IPaymentGateway``: the interface views depend on (register with
-  pyramid_services: ``config.register_service_factory(
-  SandboxPaymentGateway.create_service, IPaymentGateway)``).
+- ``IPaymentGateway`` (in ``services/interfaces.py``): what views depend on;
+  ``services.includeme`` registers the class named by the dotted setting
+  ``olympix.payment.backend`` (default ``SandboxPaymentGateway``).
 - ``SandboxPaymentGateway``: talks HTTP/JSON to ``sandboxpay`` (or any
   provider speaking the same API).
 - ``FakePaymentGateway``: in-memory double for unit and functional tests.
@@ -28,7 +28,9 @@ import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 
-from zope.interface import Interface, implementer
+from zope.interface import implementer
+
+from .interfaces import IPaymentGateway  # noqa: F401 (re-exported: older imports)
 
 SIGNATURE_HEADER = "Sandbox-Signature"
 NOTIFICATION_TOLERANCE = 300  # seconds a notification signature stays acceptable
@@ -90,37 +92,6 @@ class Refund:
         return cls(id=data["id"], payment_id=data["payment"], amount=data["amount"],
                    currency=data.get("currency", "EUR"),
                    status=data.get("status", "succeeded"))
-
-
-# Will move to olympix/services/interfaces.py with the other service interfaces.
-class IPaymentGateway(Interface):
-    """A hosted-checkout card payment provider."""
-
-    def create_checkout(reference, amount_cents, currency, description, success_url,
-                        cancel_url, notify_url, idempotency_key):
-        """Open a checkout session; returns ``Checkout(id, url)``.
-
-        The same ``idempotency_key`` returns the same session (safe to retry).
-        """
-
-    def get_checkout(checkout_id):
-        """Current ``CheckoutState`` of a session (the source of truth)."""
-
-    def refund(payment_id, amount_cents, idempotency_key):
-        """Refund ``amount_cents`` (None: all that is left); returns ``Refund``."""
-
-    def verify_notification(body, signature_header, now=None):
-        """Check a notification's signature; returns the event dict.
-
-        Raises ``InvalidSignature`` when the signature is wrong, malformed or
-        older than the tolerance (5 minutes).
-        """
-
-    def verify_return(params, now=None):
-        """Check a signed return redirect; returns ``(session_id, status)``.
-
-        Raises ``InvalidSignature``.
-        """
 
 
 # -- signatures (the merchant side of sandboxpay.signing) ---------------------

@@ -1,0 +1,281 @@
+"""The scan service: from what a scanner typed to admit or deny.
+
+The hot path of the gate (a lane admits someone every few seconds):
+
+1. ``ticket_code.decode`` (pure, microseconds) — unreadable text stops here;
+2. one SELECT of the ticket with its event (+ sport, venue), owner and
+   buyer, by the unique serial;
+3. both proofs checked against the unsealed ``user_key`` and
+   ``ticket_key`` (constant time, ``ticket_code.verify``);
+4. the ticket's state, its event's venue and the time window;
+5. ``change_state(... SCANNED, allowed_from={PAID, DELIVERED})``: one
+   conditional UPDATE, so of two gates scanning the same ticket at the same
+   moment exactly one is admitted; the other sees no row move and denies
+   "already scanned";
+6. one INSERT of the scan row (every scan is recorded, forged codes too).
+
+So an admit costs three statements plus a history row, whatever the
+ticket. The service takes a session, not a request, so the web views, the
+serial-reader command and the concurrency tests call the same code.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import aliased
+
+from ..i18n import _
+from ..models import Event, Order, Ticket, TicketState, User
+from ..models.gate import Gate, Scan, Verdict
+from ..models.tickets import change_state
+from ..security import atrest, ticket_code
+
+log = logging.getLogger(__name__)
+
+DEFAULT_OPENS_BEFORE = 180  # minutes before the start the gates open
+
+
+class Reason:
+    """Why a scan came out as it did (machine strings, stored and sent)."""
+
+    ADMITTED = "admitted"
+    UNREADABLE = "unreadable"
+    UNKNOWN_OR_FORGED = "unknown_or_forged"
+    ALREADY_SCANNED = "already_scanned"
+    DEACTIVATED = "deactivated"
+    EXPIRED = "expired"
+    WRONG_EVENT_OR_DAY = "wrong_event_or_day"
+
+
+# What the agent reads, in their language.
+REASON_TEXTS = {
+    Reason.ADMITTED: _("Valid ticket: let the holder in."),
+    Reason.UNREADABLE: _("Unreadable code: scan again or type the code."),
+    Reason.UNKNOWN_OR_FORGED: _("Unknown or forged ticket."),
+    Reason.ALREADY_SCANNED: _("Already scanned."),
+    Reason.DEACTIVATED: _("Ticket deactivated (cancelled, refunded or replaced)."),
+    Reason.EXPIRED: _("Ticket expired: the event is over."),
+    Reason.WRONG_EVENT_OR_DAY: _("Not valid at this gate now (another event, venue or day)."),
+}
+ALREADY_SCANNED_AT = _("Already scanned at %(time)s, gate %(gate)s.")
+ALREADY_SCANNED_ON = _("Already scanned on %(date)s at %(time)s, gate %(gate)s.")
+VERDICT_WORDS = {Verdict.ADMIT: _("Admit"), Verdict.DENY: _("Deny")}
+STATE_WORDS = {
+    TicketState.PAID: _("paid"),
+    TicketState.DELIVERED: _("delivered"),
+    TicketState.SCANNED: _("scanned"),
+    TicketState.DEACTIVATED: _("deactivated"),
+    TicketState.EXPIRED: _("expired"),
+}
+
+
+@dataclass(frozen=True)
+class ScanConfig:
+    """What the service needs from the settings, parsed once."""
+
+    ticket_keyring: object
+    data_keyring: object
+    opens_before: timedelta
+
+    @classmethod
+    def from_settings(cls, settings):
+        minutes = settings.get("olympix.gate.opens_before", DEFAULT_OPENS_BEFORE)
+        try:
+            minutes = int(minutes)
+        except (TypeError, ValueError):
+            raise ValueError("olympix.gate.opens_before must be a number of minutes") from None
+        return cls(settings["olympix.ticket_keys.parsed"], settings["olympix.data_keys.parsed"],
+                   timedelta(minutes=minutes))
+
+
+@dataclass
+class ScanResult:
+    """The verdict and what the agent needs to compare with the holder's ID."""
+
+    verdict: str
+    reason: str
+    at: datetime
+    gate: Gate
+    scan_id: int | None = None
+    ticket: Ticket | None = None
+    event: Event | None = None
+    holder_name: str | None = None
+    buyer_name: str | None = None  # only when different from the holder
+    state: str | None = None  # the ticket's state after the scan
+    previous_at: datetime | None = None  # already_scanned: when it went in
+    previous_gate: str | None = None  # already_scanned: where
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def admitted(self):
+        return self.verdict == Verdict.ADMIT
+
+
+def fingerprint(text):
+    """(excerpt, sha256) of the raw input, for the scan record.
+
+    The excerpt is 12 printable ASCII characters at most: enough to tell a
+    scanner sending the wrong symbology, not enough to rebuild a code.
+    """
+    raw = text if isinstance(text, (bytes, bytearray)) else str(text).encode("utf-8", "replace")
+    raw = bytes(raw)
+    excerpt = "".join(chr(b) for b in raw[:64] if 0x20 <= b < 0x7F)[:12]
+    return excerpt, hashlib.sha256(raw).hexdigest()
+
+
+_Buyer = aliased(User)
+
+
+def _load(dbsession, serial):
+    # One statement: the ticket, its event (the Event mapper joins its sport
+    # and venue eagerly), the owner (for user_key) and the buyer's name.
+    return dbsession.execute(
+        select(Ticket, Event, User, _Buyer.first_name, _Buyer.last_name, _Buyer.id)
+        .join(Event, Event.id == Ticket.event_id)
+        .join(User, User.id == Ticket.owner_id)
+        .join(Order, Order.id == Ticket.order_id)
+        .join(_Buyer, _Buyer.id == Order.user_id)
+        .where(Ticket.serial == serial)
+    ).first()
+
+
+def _proofs_match(config, decoded, ticket, owner):
+    try:
+        user_key = atrest.unseal(config.data_keyring, owner.user_key, "user_key")
+        ticket_key = atrest.unseal(config.data_keyring, ticket.ticket_key, "ticket_key")
+    except atrest.SealedDataError:
+        log.error("ticket %s: stored key cannot be opened", ticket.id)
+        return False
+    return ticket_code.verify(decoded, user_key, ticket_key)
+
+
+def scan(dbsession, config, text, *, gate, agent_id, now, device_token_id=None, event_id=None):
+    """Check one scanned ``text`` at ``gate`` and record it; return a ScanResult.
+
+    ``event_id``, when the agent chose an event at this gate, narrows the
+    admitted tickets to that event. Never raises on bad input: every text,
+    however broken, ends as a recorded deny. The caller commits.
+    """
+    result = ScanResult(verdict=Verdict.DENY, reason=Reason.UNREADABLE, at=now, gate=gate)
+    excerpt, digest = fingerprint(text)
+    try:
+        decoded = ticket_code.decode(text, config.ticket_keyring)
+    except ticket_code.InvalidCode as exc:
+        # A key id no longer on the ring: the shape was right, the code is not ours.
+        result.reason = Reason.UNKNOWN_OR_FORGED if exc.reason == "unknown_key" else Reason.UNREADABLE
+        decoded = None
+    row = _load(dbsession, decoded.serial) if decoded is not None else None
+    if decoded is not None and (row is None or not _proofs_match(config, decoded, row[0], row[2])):
+        result.reason = Reason.UNKNOWN_OR_FORGED
+    elif row is not None:
+        ticket, event, _owner, buyer_first, buyer_last, buyer_id = row
+        result.ticket, result.event, result.state = ticket, event, ticket.state
+        result.holder_name = ticket.attendee_name
+        buyer = f"{buyer_first} {buyer_last}".strip()
+        if buyer != result.holder_name:
+            result.buyer_name = buyer
+        _decide(dbsession, config, result, agent_id=agent_id, event_id=event_id)
+    record = Scan(ticket_id=result.ticket.id if result.ticket else None, agent_id=agent_id,
+                  gate_id=gate.id, device_token_id=device_token_id, verdict=result.verdict,
+                  reason=result.reason, at=now, code_excerpt=excerpt, code_sha256=digest)
+    dbsession.add(record)
+    dbsession.flush()
+    result.scan_id = record.id
+    return result
+
+
+def _decide(dbsession, config, result, *, agent_id, event_id):
+    ticket, event, gate, now = result.ticket, result.event, result.gate, result.at
+    if ticket.state == TicketState.DEACTIVATED:
+        result.reason = Reason.DEACTIVATED
+    elif ticket.state == TicketState.EXPIRED:
+        result.reason = Reason.EXPIRED
+    elif ticket.state == TicketState.SCANNED:
+        _already_scanned(result, ticket.state_changed_at, ticket.state_reason)
+    elif (event.venue_id != gate.venue_id or (event_id is not None and event.id != event_id)
+          or not event.starts_at - config.opens_before <= now <= event.ends_at):
+        result.reason = Reason.WRONG_EVENT_OR_DAY
+    else:
+        # The gate's name goes in as the reason so "already scanned … gate B"
+        # can be read back from the ticket row alone (see below).
+        moved = change_state(dbsession, ticket.id, TicketState.SCANNED, at=now,
+                             allowed_from={TicketState.PAID, TicketState.DELIVERED},
+                             actor_id=agent_id, reason=gate.name[:200])
+        if moved is not None:
+            result.verdict, result.reason, result.state = Verdict.ADMIT, Reason.ADMITTED, TicketState.SCANNED
+            return
+        # Lost a race: another gate (or a deactivation) moved the ticket
+        # after we read it. Our snapshot still shows the old state (MariaDB's
+        # REPEATABLE READ), so read the row's latest version with a share
+        # lock: a primary-key lookup, one row, no gap lock.
+        state, changed_at, reason = dbsession.execute(
+            select(Ticket.state, Ticket.state_changed_at, Ticket.state_reason)
+            .where(Ticket.id == ticket.id).with_for_update(read=True)
+        ).one()
+        result.state = state
+        if state == TicketState.SCANNED:
+            _already_scanned(result, changed_at, reason)
+        elif state == TicketState.DEACTIVATED:
+            result.reason = Reason.DEACTIVATED
+        else:
+            result.reason = Reason.EXPIRED
+
+
+def _already_scanned(result, at, gate_name):
+    result.reason = Reason.ALREADY_SCANNED
+    result.previous_at = at
+    result.previous_gate = gate_name
+
+
+def local_time(gate, when):
+    """``when`` in the time zone of the gate's venue (Tahiti is not Paris)."""
+    from ..seed.schedule import venue_timezone
+
+    return when.astimezone(venue_timezone(gate.venue.slug))
+
+
+def reason_text(result, localizer):
+    """The reason in words, in the localizer's language."""
+    if result.reason == Reason.ALREADY_SCANNED and result.previous_at is not None:
+        previous = local_time(result.gate, result.previous_at)
+        same_day = previous.date() == local_time(result.gate, result.at).date()
+        message = ALREADY_SCANNED_AT if same_day else ALREADY_SCANNED_ON
+        return localizer.translate(message) % {
+            "time": previous.strftime("%H:%M"), "date": previous.strftime("%d/%m/%Y"),
+            "gate": result.previous_gate or "?"}
+    return localizer.translate(REASON_TEXTS[result.reason])
+
+
+def describe(result, localizer):
+    """The answer for the API and the page: plain JSON-able data."""
+    lang = localizer.locale_name
+    data = {
+        "verdict": str(result.verdict),
+        "verdict_text": localizer.translate(VERDICT_WORDS[result.verdict]),
+        "reason": result.reason,
+        "reason_text": reason_text(result, localizer),
+        "scan": {"id": result.scan_id, "at": result.at.isoformat(), "gate": result.gate.code,
+                 "gate_name": result.gate.name},
+        "ticket": None, "holder": None, "buyer": None, "event": None,
+    }
+    if result.ticket is not None:
+        event = result.event
+        data["ticket"] = {
+            "serial": result.ticket.serial, "state": str(result.state),
+            "state_text": localizer.translate(STATE_WORDS.get(result.state, result.state)),
+        }
+        data["holder"] = {"name": result.holder_name}
+        data["buyer"] = {"name": result.buyer_name} if result.buyer_name else None
+        starts = local_time(result.gate, event.starts_at)
+        data["event"] = {
+            "id": event.id, "code": event.code, "title": event.title(lang),
+            "venue": event.venue.name(lang), "starts_at": event.starts_at.isoformat(),
+            "starts_local": starts.strftime("%d/%m %H:%M"),
+        }
+        if result.previous_at is not None:
+            data["previous"] = {"at": result.previous_at.isoformat(), "gate": result.previous_gate}
+    return data

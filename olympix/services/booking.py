@@ -1,0 +1,180 @@
+"""Booking: hold seats, name the attendees, give expired holds back.
+
+The hot path of a sale opening. Seats move only by conditional UPDATE of
+``events.seats_left`` (``... WHERE seats_left >= n``): of concurrent
+buyers, the database lets exactly as many through as there are seats, with
+no read-then-write window and no lock held longer than that one statement.
+An order's state moves the same way (``UPDATE orders ... WHERE state =
+'held'``), so an expired hold gives its seats back exactly once, whoever
+sees it first: the buyer, another buyer short of seats, or ``olympix
+sweep-holds``.
+"""
+import secrets
+from datetime import timedelta
+
+from sqlalchemy import func, select, update
+
+from ..i18n import _
+from ..models import Event, EventState, Offer, Order, OrderAttendee, OrderLine, OrderState, User
+from .interfaces import IClock
+
+REFERENCE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L
+REFERENCE_LENGTH = 10
+
+
+class BookingRefused(Exception):
+    """A business rule said no; ``message`` is for the buyer (a TranslationString)."""
+
+    def __init__(self, message):
+        super().__init__(message)
+        self.message = message
+
+
+def now(request):
+    return request.find_service(IClock).now()
+
+
+def setting(request, name):
+    return request.registry.settings[f"olympix.{name}"]
+
+
+def new_reference():
+    return "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
+
+
+def take_seats(dbsession, event_id, seats):
+    """Take ``seats`` of the event if that many are left; True if taken.
+
+    One conditional UPDATE: the row lock it takes lasts only until commit,
+    and the check and the decrement are the same statement.
+    """
+    return dbsession.execute(
+        update(Event).where(Event.id == event_id, Event.seats_left >= seats)
+        .values(seats_left=Event.seats_left - seats)
+        .execution_options(synchronize_session=False)
+    ).rowcount == 1
+
+
+def give_back_seats(dbsession, event_id, seats):
+    dbsession.execute(
+        update(Event).where(Event.id == event_id)
+        .values(seats_left=Event.seats_left + seats)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def seats_booked(request, user_id, event_id=None):
+    """Seats in this person's live orders (held and not yet expired, or paid)."""
+    current = now(request)
+    query = (select(func.coalesce(func.sum(OrderLine.seats), 0))
+             .join(Order, Order.id == OrderLine.order_id)
+             .where(Order.user_id == user_id,
+                    ((Order.state == OrderState.PAID)
+                     | ((Order.state == OrderState.HELD) & (Order.held_until > current)))))
+    if event_id is not None:
+        query = query.where(OrderLine.event_id == event_id)
+    return int(request.dbsession.scalar(query))
+
+
+def hold(request, user, event, offer, quantity):
+    """Hold ``quantity`` × ``offer`` on ``event`` for ``user``; returns the new Order.
+
+    Raises BookingRefused with a message for the buyer. Nothing is written
+    when it refuses (the seat UPDATE comes after every check that can fail).
+    """
+    dbsession = request.dbsession
+    if offer.event_id != event.id:
+        raise BookingRefused(_("This offer is not sold for this event."))
+    if not isinstance(quantity, int) or quantity < 1:
+        raise BookingRefused(_("Choose at least one."))
+    current = now(request)
+    if event.state != EventState.PUBLISHED or event.starts_at <= current:
+        raise BookingRefused(_("This event is not on sale."))
+    seats = quantity * offer.seats
+    per_event = setting(request, "booking.max_per_event")
+    per_account = setting(request, "booking.max_per_account")
+    if seats > per_event:
+        raise BookingRefused(_("At most %(max)s tickets per person for an event.",
+                               mapping={"max": per_event}))
+    # Serialise one person's bookings (their own row only) so two tabs
+    # cannot both pass the limits below; other buyers never wait on it.
+    dbsession.execute(select(User.id).where(User.id == user.id).with_for_update())
+    if seats_booked(request, user.id, event.id) + seats > per_event:
+        raise BookingRefused(_("At most %(max)s tickets per person for an event; your orders already "
+                               "count the rest.", mapping={"max": per_event}))
+    if seats_booked(request, user.id) + seats > per_account:
+        raise BookingRefused(_("At most %(max)s tickets per account for the whole Games.",
+                               mapping={"max": per_account}))
+    if not take_seats(dbsession, event.id, seats):
+        # Expired holds may be sitting on the seats: give them back, try once more.
+        if not release_expired(request, event_id=event.id) or not take_seats(dbsession, event.id, seats):
+            raise BookingRefused(_("Not enough seats left for this choice."))
+    order = Order(reference=new_reference(), user_id=user.id, state=OrderState.HELD,
+                  total_cents=quantity * offer.price_cents, currency="EUR", created_at=current,
+                  held_until=current + timedelta(minutes=setting(request, "booking.hold_minutes")))
+    line = OrderLine(event_id=event.id, offer_id=offer.id, quantity=quantity, seats=seats,
+                     unit_price_cents=offer.price_cents)
+    order.lines.append(line)
+    dbsession.add(order)
+    dbsession.flush()
+    # Solo defaults to the buyer; the other seats are named before paying.
+    dbsession.add_all(OrderAttendee(order_id=order.id, order_line_id=line.id, position=i,
+                                    first_name=user.first_name if i == 0 else "",
+                                    last_name=user.last_name if i == 0 else "")
+                      for i in range(seats))
+    dbsession.flush()
+    return order
+
+
+def expire_order(request, order_id):
+    """Move one held, expired order to ``expired`` and give its seats back.
+
+    True if this call did it (exactly one caller does, whatever the race).
+    """
+    dbsession = request.dbsession
+    moved = dbsession.execute(
+        update(Order).where(Order.id == order_id, Order.state == OrderState.HELD,
+                            Order.held_until <= now(request))
+        .values(state=OrderState.EXPIRED)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not moved:
+        return False
+    for event_id, seats in dbsession.execute(
+            select(OrderLine.event_id, OrderLine.seats).where(OrderLine.order_id == order_id)):
+        give_back_seats(dbsession, event_id, seats)
+    return True
+
+
+def release_expired(request, event_id=None, limit=500):
+    """Give back the seats of expired holds (of one event, or all); returns how many orders."""
+    query = select(Order.id).where(Order.state == OrderState.HELD, Order.held_until <= now(request))
+    if event_id is not None:
+        query = query.where(Order.id.in_(select(OrderLine.order_id).where(OrderLine.event_id == event_id)))
+    released = 0
+    for order_id in request.dbsession.scalars(query.order_by(Order.id).limit(limit)).all():
+        released += expire_order(request, order_id)
+    return released
+
+
+def refresh(request, order):
+    """Bring ``order`` up to date when someone looks at it: expire a lapsed hold."""
+    if order.state == OrderState.HELD and order.held_until <= now(request):
+        expire_order(request, order.id)
+        request.dbsession.refresh(order)
+    return order
+
+
+def set_attendees(request, order, names):
+    """Save ``[(first, last), ...]`` in seat order; only while the order is held."""
+    for attendee, (first, last) in zip(order.attendees, names):
+        attendee.first_name, attendee.last_name = first, last
+
+
+def attendees_complete(order):
+    return all(a.first_name and a.last_name for a in order.attendees)
+
+
+def offers_of(request, event):
+    return request.dbsession.scalars(select(Offer).where(Offer.event_id == event.id)
+                                     .order_by(Offer.seats)).all()

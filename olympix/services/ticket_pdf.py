@@ -1,0 +1,58 @@
+"""E-tickets as PDF (weasyprint): one A4 page per ticket, one PDF per order.
+
+Rendering costs ~100 ms a page (DESIGN.md), far more than the database, so
+it never happens in the purchase transaction: only when the holder opens
+the PDF. Results are cached in memory by (ticket ids, their states,
+language): a ticket's content only changes with its state, so the cache
+never serves a stale page; a deactivated ticket renders anew, marked void.
+"""
+import threading
+from collections import OrderedDict
+from zoneinfo import ZoneInfo
+
+from pyramid.renderers import render
+
+from ..gate import barcode
+from . import tickets as ticket_service
+
+PARIS = ZoneInfo("Europe/Paris")
+# 0.3 mm modules: a 29-character code is ~106 mm of bars, which still
+# reads when the page is rasterised at 150 dpi (and by any laser gun).
+MODULE_MM = 0.3
+CACHE_SIZE = 256
+
+_cache = OrderedDict()
+_lock = threading.Lock()
+
+
+def ticket_facts(request, ticket, event, owner=None):
+    lang = request.locale_name
+    code = ticket_service.code_for(request, ticket, owner)
+    return {
+        "ticket": ticket, "event": event, "title": event.title(lang),
+        "venue": event.venue.name(lang) if event.venue else "",
+        "address": event.venue.address if event.venue else "",
+        "sport": event.sport.name(lang) if event.sport else "",
+        "starts": event.starts_at.astimezone(PARIS), "code": code,
+        "code128_svg": barcode.code128_svg(code, module_mm=MODULE_MM),
+        "qr_svg": barcode.qr_svg(code),
+    }
+
+
+def render_pdf(request, items):
+    """PDF bytes for ``items`` = [(ticket, event), ...], one page each."""
+    key = (tuple((t.id, t.state) for t, _e in items), request.locale_name)
+    with _lock:
+        if key in _cache:
+            _cache.move_to_end(key)
+            return _cache[key]
+    from weasyprint import HTML  # heavy import, only where PDFs are made
+
+    pages = [ticket_facts(request, t, e) for t, e in items]
+    html = render("olympix:templates/booking/ticket_pdf.jinja2", {"pages": pages}, request=request)
+    pdf = HTML(string=html, base_url=request.application_url).write_pdf()
+    with _lock:
+        _cache[key] = pdf
+        while len(_cache) > CACHE_SIZE:
+            _cache.popitem(last=False)
+    return pdf

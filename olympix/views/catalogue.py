@@ -1,0 +1,79 @@
+"""The catalogue: the search page (``/events``) and the event page (``/events/<slug>``)."""
+from pyramid.events import BeforeRender
+from pyramid.view import view_config, view_defaults
+
+from ..i18n import _, translate
+from ..models import Event
+from ..resources.catalogue import EventsFolder
+from ..schemas.catalogue import FILTER_NAMES, parse_filters
+from ..security.permissions import Permission
+from ..services import catalogue
+
+TEMPLATE = "olympix:templates/catalogue/{}.jinja2"
+
+
+@view_defaults(permission=Permission.SITE_VIEW)
+class CatalogueViews:
+    def __init__(self, context, request):
+        self.context = context
+        self.request = request
+
+    @view_config(context=EventsFolder, renderer=TEMPLATE.format("search"))
+    def search(self):
+        request = self.request
+        lang = catalogue.lang(request)
+        sports = catalogue.sports(request)
+        venues = catalogue.venues(request)
+        cities = catalogue.cities(request)
+        filters, ignored = parse_filters(request.GET, [s.slug for s in sports],
+                                         [v.slug for v in venues], cities)
+        page = catalogue.search(request, filters, filters.pop("page", 1))
+        return {
+            "filters": filters,
+            "ignored": [translate(request, title) for title in ignored],
+            "raw": {name: request.GET.get(name, "") for name in FILTER_NAMES},
+            "page": page,
+            "sports": [(s.slug, s.name(lang)) for s in sports],
+            "venues": [(v.slug, v.name(lang)) for v in venues],
+            "cities": cities,
+            "offer_kinds": [(k, catalogue.offer_name(request, k)) for k in catalogue.OFFER_NAMES],
+            "page_url": lambda number: self._page_url(filters, number),
+            "clear_url": request.resource_url(self.context),
+        }
+
+    def _page_url(self, filters, number):
+        """The same search on another page: only the valid filters are kept."""
+        query = [(name, self._as_param(filters[name])) for name in FILTER_NAMES if name in filters]
+        if number > 1:
+            query.append(("page", str(number)))
+        return self.request.resource_url(self.context, query=query)
+
+    @staticmethod
+    def _as_param(value):
+        if value is True:
+            return "1"
+        return value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+    @view_config(context=Event, renderer=TEMPLATE.format("event"))
+    def event(self):
+        event = self.context
+        return {
+            "event": event,
+            "offers": list(event.offers),
+            "over": catalogue.is_over(self.request, event),
+        }
+
+
+def catalogue_helpers(event):
+    """Template helpers for every area that shows sessions, prices or dates."""
+    request = event.get("request")
+    if request is None:
+        return
+    event["format_price"] = lambda cents: catalogue.format_price(request, cents)
+    event["format_when"] = lambda when, style="long": catalogue.format_when(request, when, style)
+    event["catalogue"] = catalogue
+
+
+def includeme(config):
+    config.add_nav_item("/events", _("Events"), Permission.SITE_VIEW, order=10)
+    config.add_subscriber(catalogue_helpers, BeforeRender)
