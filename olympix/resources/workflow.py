@@ -86,12 +86,17 @@ TRANSITIONS = {
 }
 
 
+# Every state lets the editorial staff (managers carry the editor
+# principal) read the item in the back office, whatever else it grants.
+COMMON_ACL = ((Allow, p.EDITOR, P.CONTENT_VIEW),)
+
+
 def acl_for(state):
     """The ACL entries the state grants or denies (unknown state: nothing allowed)."""
     found = STATES.get(state)
     if found is None:
-        return [(Deny, Everyone, (P.CONTENT_EDIT, P.CONTENT_PUBLISH))]
-    return list(found.acl)
+        return [*COMMON_ACL, (Deny, Everyone, (P.CONTENT_EDIT, P.CONTENT_PUBLISH))]
+    return [*COMMON_ACL, *found.acl]
 
 
 def available(context, request):

@@ -31,7 +31,6 @@ class CatalogueViews:
         return {
             "filters": filters,
             "ignored": [translate(request, title) for title in ignored],
-            "raw": {name: request.GET.get(name, "") for name in FILTER_NAMES},
             "page": page,
             "sports": [(s.slug, s.name(lang)) for s in sports],
             "venues": [(v.slug, v.name(lang)) for v in venues],

@@ -1,0 +1,353 @@
+"""Content: pages, FAQ, news and event texts under the workflow; contact
+messages; role changes made from the back office.
+
+Views call these with the request (and the context when a permission is at
+stake); state changes go through ``resources.workflow.transition``.
+"""
+import difflib
+import hashlib
+import hmac
+import re
+from datetime import timedelta
+from html import unescape
+
+from pyramid.httpexceptions import HTTPForbidden
+from sqlalchemy import func, or_, select
+
+from ..i18n import _
+from ..models import User
+from ..models.catalogue import Event
+from ..models.content import (ContactMessage, ContentItem, ContentKind, ContentState, TextStage)
+from ..resources import workflow
+from ..security.permissions import Permission as P
+from ..security.principals import Role
+from . import audit
+from .email import send_email
+from .html import sanitize
+from .interfaces import IClock
+
+LANGS = ("fr", "en")
+
+# FAQ groups in the order the FAQ shows them; an entry names its group.
+FAQ_GROUPS = (
+    ("buying", _("Buying tickets")),
+    ("tickets", _("My tickets")),
+    ("entry", _("On the day")),
+    ("refunds", _("Cancellations and refunds")),
+    ("accessibility", _("Accessibility")),
+    ("account", _("My account")),
+)
+FAQ_GROUP_NAMES = dict(FAQ_GROUPS)
+
+KIND_NAMES = {
+    ContentKind.PAGE: _("Page"),
+    ContentKind.FAQ: _("FAQ entry"),
+    ContentKind.NEWS: _("News"),
+    ContentKind.EVENT: _("Event texts"),
+}
+STATE_NAMES = {
+    ContentState.DRAFT: _("Draft"),
+    ContentState.PENDING: _("Waiting for validation"),
+    ContentState.PUBLISHED: _("Published"),
+    ContentState.REJECTED: _("Sent back"),
+}
+TRANSITION_NAMES = {
+    "submit": _("Submitted for validation"),
+    "approve": _("Approved and published"),
+    "reject": _("Sent back"),
+    "revise": _("Changed after publication"),
+}
+
+
+def now(request):
+    return request.find_service(IClock).now()
+
+
+# --- reading ---------------------------------------------------------------
+
+def lang_of(request):
+    return request.locale_name if request.locale_name in LANGS else LANGS[0]
+
+
+def published_text(item, lang):
+    """(title, body) of the published version in ``lang``, else in the other language."""
+    return item.text(lang, TextStage.PUBLISHED) or item.text(
+        LANGS[1] if lang == LANGS[0] else LANGS[0], TextStage.PUBLISHED)
+
+
+def working_text(item, lang):
+    return item.text(lang, TextStage.WORKING) or item.text(lang, TextStage.PUBLISHED) or ("", "")
+
+
+def faq(request, lang):
+    """[(group title, [(slug, question, answer)])] of published entries, groups in order."""
+    items = request.dbsession.scalars(
+        select(ContentItem).where(ContentItem.kind == ContentKind.FAQ,
+                                  ContentItem.published_at.is_not(None))
+        .order_by(ContentItem.position, ContentItem.id)).all()
+    groups = []
+    for slug, title in FAQ_GROUPS:
+        entries = [(i.slug, *published_text(i, lang)) for i in items if i.faq_group == slug]
+        if entries:
+            groups.append((slug, title, entries))
+    return groups
+
+
+def published_pages(request, kind=ContentKind.PAGE):
+    return request.dbsession.scalars(
+        select(ContentItem).where(ContentItem.kind == kind, ContentItem.published_at.is_not(None))
+        .order_by(ContentItem.published_at.desc() if kind == ContentKind.NEWS else ContentItem.slug)
+    ).all()
+
+
+def items(request, *, state=None, editor=None, kind=None):
+    query = select(ContentItem).order_by(ContentItem.updated_at.desc(), ContentItem.id.desc())
+    if state is not None:
+        query = query.where(ContentItem.state == state)
+    if editor is not None:
+        query = query.where(ContentItem.editor_id == editor.id)
+    if kind is not None:
+        query = query.where(ContentItem.kind == kind)
+    return request.dbsession.scalars(query).all()
+
+
+def label(item, lang="fr"):
+    """A short name for lists: the working title in ``lang``."""
+    return working_text(item, lang)[0] or item.slug
+
+
+# --- writing ---------------------------------------------------------------
+
+def slug_taken(request, kind, slug, exclude=None):
+    query = select(ContentItem.id).where(ContentItem.kind == kind, ContentItem.slug == slug)
+    if exclude is not None:
+        query = query.where(ContentItem.id != exclude.id)
+    return request.dbsession.scalar(query) is not None
+
+
+def new_item(request, kind, data, event=None):
+    """A draft item holding ``data`` as its working copy."""
+    at = now(request)
+    user = request.identity
+    item = ContentItem(kind=kind, slug=event.slug if event is not None else data["slug"],
+                       event=event, state=ContentState.DRAFT, created_at=at, updated_at=at,
+                       author_id=user.id, editor_id=user.id, position=0)
+    _apply(item, data)
+    request.dbsession.add(item)
+    request.dbsession.flush()
+    return item
+
+
+def save_item(request, context, data):
+    """Store ``data`` as the working copy of ``context.item``.
+
+    Saving a published item starts a new working copy ("revise"): the
+    published texts stay until a manager approves the change.
+    """
+    item = context.item
+    if not request.has_permission(P.CONTENT_EDIT, context):
+        raise HTTPForbidden()
+    _apply(item, data)
+    item.editor_id = request.identity.id
+    item.updated_at = now(request)
+    if item.state == ContentState.PUBLISHED:
+        workflow.transition(context, request, "revise")
+
+
+def _apply(item, data):
+    if item.kind in (ContentKind.PAGE, ContentKind.NEWS, ContentKind.FAQ) and data.get("slug"):
+        item.slug = data["slug"]
+    if item.kind == ContentKind.FAQ:
+        item.faq_group = data["faq_group"]
+        item.position = data.get("position") or 0
+    for lang in LANGS:
+        body = data[f"body_{lang}"]
+        # Event descriptions are plain text on the event page; others are HTML.
+        if item.kind != ContentKind.EVENT:
+            body = sanitize(body)
+        item.set_text(lang, TextStage.WORKING, data[f"title_{lang}"].strip(), body.strip())
+
+
+def form_values(item):
+    values = {"slug": item.slug, "faq_group": item.faq_group, "position": item.position}
+    for lang in LANGS:
+        values[f"title_{lang}"], values[f"body_{lang}"] = working_text(item, lang)
+    return values
+
+
+def event_item(request, event):
+    return request.dbsession.scalar(select(ContentItem).where(ContentItem.event_id == event.id))
+
+
+def events(request):
+    return request.dbsession.scalars(select(Event).order_by(Event.starts_at, Event.id)).all()
+
+
+# --- the diff a manager reads ---------------------------------------------
+
+BLOCK_END = re.compile(r"(</(?:p|h[1-6]|li|tr|blockquote|dt|dd|ul|ol|table)>|<br\s*/?>)", re.I)
+TAG = re.compile(r"<[^>]+>")
+
+
+def text_lines(html):
+    """Readable lines of an HTML fragment: one per block, tags removed."""
+    text = TAG.sub(" ", BLOCK_END.sub(r"\1\n", html or ""))
+    return [" ".join(unescape(line).split()) for line in text.splitlines() if line.strip()]
+
+
+def line_diff(old, new, context=1):
+    """[(op, line)] with op in " ", "-", "+", "…": changed lines with a little context."""
+    rows = []
+    matcher = difflib.SequenceMatcher(a=old, b=new, autojunk=False)
+    for n, group in enumerate(matcher.get_grouped_opcodes(context)):
+        if n:
+            rows.append(("…", ""))
+        for op, a1, a2, b1, b2 in group:
+            if op == "equal":
+                rows += [(" ", line) for line in old[a1:a2]]
+                continue
+            rows += [("-", line) for line in old[a1:a2]]
+            rows += [("+", line) for line in new[b1:b2]]
+    return rows
+
+
+def diff(item):
+    """Per language: title (old, new) and the body's line diff against the published version."""
+    result = []
+    for lang in LANGS:
+        old_title, old_body = item.text(lang, TextStage.PUBLISHED) or ("", "")
+        new_title, new_body = item.text(lang, TextStage.WORKING) or (old_title, old_body)
+        result.append({
+            "lang": lang,
+            "title": (old_title, new_title),
+            "body": line_diff(text_lines(old_body), text_lines(new_body)),
+            "is_new": item.text(lang, TextStage.PUBLISHED) is None,
+        })
+    return result
+
+
+# --- contact ---------------------------------------------------------------
+
+CONTACT_SUBJECTS = (
+    ("tickets", _("My tickets or an order")),
+    ("payment", _("Payment or refund")),
+    ("entry", _("Entry on the day")),
+    ("accessibility", _("Accessibility")),
+    ("account", _("My account")),
+    ("other", _("Something else")),
+)
+CONTACT_LIMIT = 3  # messages per hour, per address and per IP address
+CONTACT_WINDOW = timedelta(hours=1)
+MIN_FILL_SECONDS = 3  # a person takes longer than this to write a message
+MAX_FORM_AGE = timedelta(hours=12)
+
+
+def _form_key(request):
+    secret = request.registry.settings["olympix.session_secret"].encode()
+    return hmac.new(secret, b"olympix contact form time", hashlib.sha256).digest()
+
+
+def form_stamp(request):
+    """When the form was shown, signed, so a bot cannot claim it was shown earlier."""
+    ts = str(int(now(request).timestamp()))
+    mac = hmac.new(_form_key(request), ts.encode(), hashlib.sha256).hexdigest()[:32]
+    return f"{ts}.{mac}"
+
+
+def stamp_age(request, stamp):
+    """Seconds since the signed stamp, or None when it is forged or malformed."""
+    ts, _dot, mac = (stamp or "").partition(".")
+    if not ts.isdigit() or len(ts) > 12:
+        return None
+    good = hmac.new(_form_key(request), ts.encode(), hashlib.sha256).hexdigest()[:32]
+    if not hmac.compare_digest(good, mac):
+        return None
+    return now(request).timestamp() - int(ts)
+
+
+def client_ip(request):
+    return (request.client_addr or "unknown")[:45]
+
+
+def over_limit(request, email, ip):
+    since = now(request) - CONTACT_WINDOW
+    count = lambda column, value: request.dbsession.scalar(  # noqa: E731
+        select(func.count(ContactMessage.id)).where(column == value, ContactMessage.created_at > since))
+    return count(ContactMessage.email, email) >= CONTACT_LIMIT or \
+        count(ContactMessage.ip, ip) >= CONTACT_LIMIT
+
+
+def store_contact(request, data):
+    """Store the message, e-mail it to support and acknowledge it to the sender."""
+    message = ContactMessage(subject=data["subject"], message=data["message"], email=data["email"],
+                             ip=client_ip(request), locale=lang_of(request),
+                             created_at=now(request))
+    request.dbsession.add(message)
+    request.dbsession.flush()
+    subject_name = dict(CONTACT_SUBJECTS)[message.subject]
+    settings = request.registry.settings
+    send_email(request, "contact_support", settings["olympix.support_email"], contact=message,
+               subject_name=subject_name)
+    # The acknowledgement does not repeat the message: anyone can type any
+    # address here, and we must not relay their text to a stranger.
+    send_email(request, "contact_ack", message.email, contact=message, subject_name=subject_name)
+    return message
+
+
+# --- roles -----------------------------------------------------------------
+
+EDITOR_GRANTABLE = (Role.USER, Role.EDITOR)
+ALL_ROLES = (Role.USER, Role.EDITOR, Role.AGENT, Role.MANAGER, Role.ADMIN)
+ROLE_NAMES = {
+    Role.USER: _("User"),
+    Role.EDITOR: _("Editor"),
+    Role.AGENT: _("Gate agent"),
+    Role.MANAGER: _("Manager"),
+    Role.ADMIN: _("Administrator"),
+}
+
+
+class RoleChangeError(Exception):
+    pass
+
+
+def may_set_role(request, context, user, role):
+    """Managers move people between user and editor; anything else needs ROLE_GRANT_ANY."""
+    if role not in ALL_ROLES:
+        return False
+    if user.role in EDITOR_GRANTABLE and role in EDITOR_GRANTABLE:
+        return bool(request.has_permission(P.ROLE_GRANT_EDITOR, context))
+    return bool(request.has_permission(P.ROLE_GRANT_ANY, context))
+
+
+def roles_offered(request, context, user):
+    return [role for role in ALL_ROLES if may_set_role(request, context, user, role)]
+
+
+def change_role(request, context, role):
+    user = context.user
+    if request.identity is not None and user.id == request.identity.id:
+        # Nobody demotes themselves by a slip; another administrator can.
+        raise RoleChangeError(_("You cannot change your own role."))
+    if not may_set_role(request, context, user, role):
+        raise HTTPForbidden()
+    if user.role == role:
+        return False
+    before = user.role
+    user.role = role
+    audit.record(request, "role.change", "user", user.id, old=before, new=str(role))
+    return True
+
+
+def find_people(request, text, limit=50):
+    text = (text or "").strip()[:100]
+    if not text:
+        return []
+    pattern = "%" + text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    full_name = func.lower(User.first_name + " " + User.last_name)
+    return request.dbsession.scalars(
+        select(User).where(User.state != "deleted", or_(
+            func.lower(User.email).like(pattern, escape="\\"),
+            full_name.like(pattern, escape="\\"),
+            func.lower(User.last_name).like(pattern, escape="\\")))
+        .order_by(User.last_name, User.first_name, User.id).limit(limit)).all()
