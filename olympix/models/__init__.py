@@ -13,6 +13,7 @@ from sqlalchemy.orm import configure_mappers, sessionmaker
 from .meta import Base  # noqa: F401
 from .accounts import User, UserState, VerificationCode  # noqa: F401
 from .audit import AuditEntry  # noqa: F401
+from .figures import SignIn, Visit  # noqa: F401
 from .catalogue import Event, EventState, Offer, OfferKind, Sport, Venue  # noqa: F401
 from .content import ContactMessage, ContentHistory, ContentItem, ContentText  # noqa: F401
 from .orders import Order, OrderAttendee, OrderLine, OrderState, Payment  # noqa: F401

@@ -8,7 +8,7 @@ from enum import Enum
 
 from sqlalchemy import select, update
 
-from ..models import User, UserState, VerificationCode
+from ..models import SignIn, User, UserState, VerificationCode
 from ..security import atrest, codes
 from ..security.principals import Role
 from .email import send_email
@@ -150,6 +150,11 @@ def authenticate(request, email, password):
     if request.passwords.needs_rehash(user.password_hash):
         user.password_hash = request.passwords.hash(password)
     return user
+
+
+def record_sign_in(request, user):
+    """Counted for the managers' "connections per day"."""
+    request.dbsession.add(SignIn(user_id=user.id, at=now(request)))
 
 
 def change_password(request, user, new_password):

@@ -108,6 +108,7 @@ class PublicAccountViews:
                 flash(request, "Your account is not active yet: enter the code we sent you.", "info")
                 return redirect(request, "@@verify")
             headers = sign_in(request, user)
+            accounts.record_sign_in(request, user)
             return HTTPSeeOther(next_url, headers=headers)
 
         values = run_form(request, schemas.LoginSchema(), _("Sign in"), success)

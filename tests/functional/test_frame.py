@@ -51,3 +51,22 @@ def test_logout_needs_post_and_csrf(testapp, make_user):
     sign_in(testapp, "ada@example.test")
     testapp.post("/account/@@logout", status=400)  # no CSRF token
     assert testapp.get("/account/").status_int == 200
+
+
+def test_visitors_are_counted_once_a_day_and_only_with_consent(testapp, dbsession, clock):
+    from sqlalchemy import func, select
+
+    from olympix.models import Visit
+
+    testapp.get("/")
+    testapp.get("/", headers={"Cookie": "olympix_consent=necessary"})
+    assert dbsession.scalar(select(func.count(Visit.id))) == 0
+    testapp.set_cookie("olympix_consent", "all")
+    testapp.get("/")
+    testapp.get("/account/@@login")
+    dbsession.rollback()
+    assert dbsession.scalar(select(func.count(Visit.id))) == 1
+    clock.advance(days=1)
+    testapp.get("/")
+    dbsession.rollback()
+    assert dbsession.scalar(select(func.count(Visit.id))) == 2

@@ -1,0 +1,40 @@
+"""Count distinct visitors per day, only for people who accepted.
+
+The ``olympix_visitor`` cookie holds ``<random id>.<last counted day>``:
+a visitor is written once a day, not on every request.
+"""
+import secrets
+
+from pyramid.events import NewResponse, subscriber
+from sqlalchemy.exc import IntegrityError
+
+from ..models.figures import Visit
+from ..services.interfaces import IClock
+from .consent import VISITOR_COOKIE, consent_choice
+
+VISITOR_MAX_AGE = 395 * 24 * 3600  # 13 months, as the cookie policy says
+
+
+@subscriber(NewResponse)
+def count_visit(event):
+    request, response = event.request, event.response
+    if consent_choice(request) != "all" or request.path.startswith(("/static/", "/api/", "/_debug")):
+        return
+    if response.content_type != "text/html" or response.status_int >= 400:
+        return
+    today = request.find_service(IClock).now().date().isoformat()
+    visitor, _sep, day = request.cookies.get(VISITOR_COOKIE, "").partition(".")
+    if day == today and len(visitor) == 32:
+        return
+    if len(visitor) != 32 or not visitor.isalnum():
+        visitor = secrets.token_hex(16)
+    # Its own short transaction: the page's transaction is over by now.
+    engine = request.registry["db_engine"]
+    try:
+        with engine.begin() as conn:
+            conn.execute(Visit.__table__.insert().values(day=request.find_service(IClock).now().date(),
+                                                         visitor=visitor))
+    except IntegrityError:
+        pass  # already counted today (another tab)
+    response.set_cookie(VISITOR_COOKIE, f"{visitor}.{today}", max_age=VISITOR_MAX_AGE, samesite="Lax",
+                        httponly=True, secure=request.registry.settings["olympix.session.secure"])
