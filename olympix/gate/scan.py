@@ -61,8 +61,9 @@ REASON_TEXTS = {
     Reason.EXPIRED: _("Ticket expired: the event is over."),
     Reason.WRONG_EVENT_OR_DAY: _("Not valid at this gate now (another event, venue or day)."),
 }
-ALREADY_SCANNED_AT = _("Already scanned at %(time)s, gate %(gate)s.")
-ALREADY_SCANNED_ON = _("Already scanned on %(date)s at %(time)s, gate %(gate)s.")
+ALREADY_SCANNED_AT = _("Already scanned at %(time)s (%(gate)s).")
+ALREADY_SCANNED_ON = _("Already scanned on %(date)s at %(time)s (%(gate)s).")
+STATE_LINE = _("Ticket state: %(state)s")
 VERDICT_WORDS = {Verdict.ADMIT: _("Admit"), Verdict.DENY: _("Deny")}
 STATE_WORDS = {
     TicketState.PAID: _("paid"),
@@ -268,6 +269,7 @@ def describe(result, localizer):
             "serial": result.ticket.serial, "state": str(result.state),
             "state_text": localizer.translate(STATE_WORDS.get(result.state, result.state)),
         }
+        data["ticket"]["state_line"] = localizer.translate(STATE_LINE) % {"state": data["ticket"]["state_text"]}
         data["holder"] = {"name": result.holder_name}
         data["buyer"] = {"name": result.buyer_name} if result.buyer_name else None
         starts = local_time(result.gate, event.starts_at)

@@ -9,7 +9,7 @@
 Items carry their ACL as a property computed from the owner: the buyer may
 view, staff may refund. An unknown or malformed key is a KeyError (404).
 """
-from pyramid.authorization import Allow, DENY_ALL
+from pyramid.authorization import DENY_ALL, Allow
 from sqlalchemy import select
 
 from ..models import Order, Ticket

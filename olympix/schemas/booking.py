@@ -10,13 +10,14 @@ MAX_QUANTITY = 6  # a form bound; the per-person limits (settings) decide for re
 
 
 @colander.deferred
-def _offer_choices(node, kw):
-    return [(str(o.id), o.kind) for o in kw["offers"]]
-
-
-@colander.deferred
 def _offer_validator(node, kw):
-    return colander.OneOf([o.id for o in kw["offers"]], msg=_("Choose one of the offers."))
+    ids = {o.id for o in kw["offers"]}
+
+    def validate(node, value):
+        if value not in ids:
+            raise colander.Invalid(node, _("Choose one of the offers."))
+
+    return validate
 
 
 @colander.deferred
@@ -25,7 +26,7 @@ def _offer_widget(node, kw):
 
 
 class BookSchema(CSRFSchema):
-    offer = colander.SchemaNode(colander.Integer(), title=_("Offer"), validator=_offer_validator,
+    offer = colander.SchemaNode(colander.Integer(), title=_("Offer"), validator=_offer_validator, oid="offer",
                                 widget=_offer_widget)
     quantity = colander.SchemaNode(
         colander.Integer(), title=_("How many"), default=1,

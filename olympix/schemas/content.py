@@ -107,7 +107,7 @@ def _subjects_widget(node, kw):
 def _subjects_validator(node, kw):
     from ..services.content import CONTACT_SUBJECTS
 
-    return colander.OneOf([slug for slug, _t in CONTACT_SUBJECTS], msg=_("Choose a subject."))
+    return colander.Function(lambda value: value in dict(CONTACT_SUBJECTS), _("Choose a subject."))
 
 
 @colander.deferred
@@ -119,7 +119,7 @@ def _form_stamp(node, kw):
 
 class ContactSchema(CSRFSchema):
     subject = colander.SchemaNode(colander.String(), title=_("Subject"), widget=_subjects_widget,
-                                  validator=_subjects_validator)
+                                  validator=_subjects_validator, missing_msg=_("Choose a subject."))
     message = colander.SchemaNode(
         colander.String(), title=_("Your message"), preparer=strip,
         validator=colander.Length(min=10, max=5000, min_err=_("Write at least 10 characters."),

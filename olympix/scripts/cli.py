@@ -11,10 +11,10 @@ import argparse
 import logging
 import sys
 
-from . import db, demo, mailsink, users
+from . import booking, db, demo, gate, mailsink, users
 from .common import CommandError
 
-MODULES = (db, users, demo, mailsink)
+MODULES = (db, users, demo, mailsink, booking, gate)
 
 
 def build_parser():

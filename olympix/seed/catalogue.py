@@ -100,11 +100,9 @@ def _offers(event, session):
 
 
 def _descriptions(session, sport, venue):
-    place_fr = f"{venue.name_fr} ({venue.city})"
-    place_en = f"{venue.name_en} ({venue.city})"
-    fr = (f"Une session de {sport.name_fr.lower()} des Jeux de Paris 2024 : {session.title_fr}, "
-          f"à {place_fr}. ")
-    en = f"A {sport.name_en} session of the Paris 2024 Games: {session.title_en}, at {place_en}. "
+    fr = (f"Une session des Jeux de Paris 2024 ({sport.name_fr}) au site « {venue.name_fr} », "
+          f"à {venue.city}. ")
+    en = f"A session of the Paris 2024 Games ({sport.name_en}) at {venue.name_en}, {venue.city}. "
     if session.medal_session:
         fr += "Session à médailles : les podiums sont remis sur place à la fin des épreuves."
         en += "Medal session: the medals are awarded on site at the end of the competition."

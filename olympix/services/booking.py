@@ -15,7 +15,16 @@ from datetime import timedelta
 from sqlalchemy import func, select, update
 
 from ..i18n import _
-from ..models import Event, EventState, Offer, Order, OrderAttendee, OrderLine, OrderState, User
+from ..models import (
+    Event,
+    EventState,
+    Offer,
+    Order,
+    OrderAttendee,
+    OrderLine,
+    OrderState,
+    User,
+)
 from .interfaces import IClock
 
 REFERENCE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L

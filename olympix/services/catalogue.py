@@ -13,7 +13,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_skeleton, format_time
-from babel.numbers import format_currency
+from babel.numbers import format_currency, format_decimal
 from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import selectinload
 
@@ -40,6 +40,11 @@ def lang(request) -> str:
 def format_price(request, cents: int) -> str:
     """Integer cents as the person reads euros: "45,00 €" (fr), "€45.00" (en)."""
     return format_currency(Decimal(cents) / 100, "EUR", locale=request.locale_name)
+
+
+def format_count(request, number: int) -> str:
+    """A count as the language writes it: "2 000" (fr), "2,000" (en)."""
+    return format_decimal(number, locale=request.locale_name)
 
 
 def format_when(request, when: datetime, style: str = "long") -> str:
@@ -207,13 +212,13 @@ def seats_hint(request, event: Event) -> SeatsHint:
     if left <= 0:
         return SeatsHint("badge-muted", translate(request, _("Sold out")))
     if left <= max(FEW_SEATS, event.capacity // 10):
-        return SeatsHint("badge-warn", translate(request, _("Only ${count} seats left", mapping={"count": left})))
+        return SeatsHint("badge-warn", translate(request, _("Only ${count} seats left", mapping={"count": format_count(request, left)})))
     return SeatsHint("badge-ok", translate(request, _("Available")))
 
 
 OFFER_NAMES = {"solo": _("Solo"), "duo": _("Duo"), "family": _("Family")}
-OFFER_DESCRIPTIONS = {"solo": _("One seat"), "duo": _("Two seats side by side"),
-                      "family": _("Four seats side by side")}
+OFFER_DESCRIPTIONS = {"solo": _("1 seat"), "duo": _("2 seats side by side"),
+                      "family": _("4 seats side by side")}
 
 
 def offer_name(request, kind: str) -> str:

@@ -286,8 +286,10 @@ def store_contact(request, data):
     request.dbsession.flush()
     subject_name = dict(CONTACT_SUBJECTS)[message.subject]
     settings = request.registry.settings
-    send_email(request, "contact_support", settings["olympix.support_email"], contact=message,
-               subject_name=subject_name)
+    to_support = send_email(request, "contact_support", settings["olympix.support_email"],
+                            contact=message, subject_name=subject_name)
+    # Support answers with "Reply"; the address passed colander.Email (no line breaks).
+    to_support.extra_headers["Reply-To"] = message.email
     # The acknowledgement does not repeat the message: anyone can type any
     # address here, and we must not relay their text to a stranger.
     send_email(request, "contact_ack", message.email, contact=message, subject_name=subject_name)

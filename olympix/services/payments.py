@@ -230,5 +230,13 @@ def cancel_ticket(request, ticket, actor, reason="cancelled by staff"):
     return True
 
 
-__all__ = ["start_checkout", "apply_outcome", "reconcile", "cancel_order", "cancel_ticket",
-           "find_payment", "refund_payment", "TicketState"]
+__all__ = [
+    "TicketState",
+    "apply_outcome",
+    "cancel_order",
+    "cancel_ticket",
+    "find_payment",
+    "reconcile",
+    "refund_payment",
+    "start_checkout",
+]

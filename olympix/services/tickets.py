@@ -12,7 +12,15 @@ from datetime import timedelta
 from pyramid.events import subscriber
 from sqlalchemy import insert, select
 
-from ..models import Event, Order, OrderAttendee, Ticket, TicketHistory, TicketState, User
+from ..models import (
+    Event,
+    Order,
+    OrderAttendee,
+    Ticket,
+    TicketHistory,
+    TicketState,
+    User,
+)
 from ..models.tickets import change_state
 from ..security import atrest, ticket_code
 from .accounts import AccountDeleted

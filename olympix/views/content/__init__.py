@@ -9,3 +9,16 @@ def includeme(config):
     # The back office's entry in the main navigation (editors, managers,
     # administrators); other areas' staff pages hang under /backoffice too.
     config.add_nav_item("/backoffice/content", _("Back office"), Permission.CONTENT_EDIT, order=80)
+    config.add_subscriber(_content_names, "pyramid.events.BeforeRender")
+
+
+def _content_names(event):
+    # Labels the content templates translate (states, kinds, groups, roles).
+    from ...services import content as service
+
+    if event.get("request") is None:
+        return
+    event.update(STATE_NAMES=service.STATE_NAMES, KIND_NAMES=service.KIND_NAMES,
+                 FAQ_GROUP_NAMES=service.FAQ_GROUP_NAMES, ROLE_NAMES=service.ROLE_NAMES,
+                 TRANSITION_NAMES=service.TRANSITION_NAMES,
+                 item_label=lambda item: service.label(item, event["request"].locale_name))

@@ -40,7 +40,9 @@ def change_role(context, request):
         request.session.flash(translate(request, error.args[0]), "error")
         return HTTPSeeOther(back)
     if changed:
-        request.session.flash(translate(
-            request, "%(name)s is now: %(role)s.", name=context.user.full_name,
-            role=translate(request, service.ROLE_NAMES[context.user.role])), "success")
+        # %-style placeholders are the project's convention (Jinja formats
+        # them); translationstring only fills ${} ones, so format here.
+        request.session.flash(translate(request, "%(name)s is now: %(role)s.") % {
+            "name": context.user.full_name,
+            "role": translate(request, service.ROLE_NAMES[context.user.role])}, "success")
     return HTTPSeeOther(back)

@@ -1,0 +1,72 @@
+"""``olympix sweep-holds INI`` and ``olympix send-ticket-notices INI``.
+
+Both are meant for cron (every minute is fine) and are idempotent: each
+order moves by a conditional UPDATE, so two overlapping runs, or a run
+racing a buyer, do each thing once.
+"""
+from datetime import timedelta
+
+from sqlalchemy import select, update
+
+from ..models import Event, Order, OrderLine, OrderState, Payment, User
+from ..services import booking, payments
+from ..services.email import send_email
+from .common import app_request
+
+
+def sweep_holds(request):
+    """Ask the provider about open sessions of lapsed holds, then expire the rest.
+
+    A lost notification must not cost a buyer who paid: before giving seats
+    back, the provider is asked about each open session (the source of truth).
+    """
+    current = booking.now(request)
+    open_payments = request.dbsession.scalars(
+        select(Payment).join(Order, Order.id == Payment.order_id)
+        .where(Order.state == OrderState.HELD, Order.held_until <= current, Payment.status == "open")).all()
+    completed = sum(payments.reconcile(request, p) == "paid" for p in open_payments)
+    return completed, booking.release_expired(request, limit=100000)
+
+
+def send_ticket_notices(request):
+    """E-mail each paid order once when its tickets become visible."""
+    current = booking.now(request)
+    hours = request.registry.settings["olympix.tickets.visible_before"]
+    due = request.dbsession.scalars(
+        select(Order).join(OrderLine, OrderLine.order_id == Order.id)
+        .join(Event, Event.id == OrderLine.event_id)
+        .where(Order.state == OrderState.PAID, Order.notice_sent_at.is_(None),
+               Event.starts_at <= current + timedelta(hours=hours),
+               Event.starts_at > current)
+        .distinct()).all()
+    sent = 0
+    for order in due:
+        moved = request.dbsession.execute(
+            update(Order).where(Order.id == order.id, Order.notice_sent_at.is_(None))
+            .values(notice_sent_at=current).execution_options(synchronize_session=False)).rowcount
+        if moved:
+            user = request.dbsession.get(User, order.user_id)
+            send_email(request, "tickets_available", user.email, order=order, user=user)
+            sent += 1
+    return sent
+
+
+def run_sweep(args):
+    with app_request(args.ini) as request:
+        completed, expired = sweep_holds(request)
+    print(f"{completed} late payment(s) completed, {expired} expired hold(s) released")
+
+
+def run_notices(args):
+    with app_request(args.ini) as request:
+        sent = send_ticket_notices(request)
+    print(f"{sent} ticket notice(s) sent")
+
+
+def add_commands(sub):
+    p = sub.add_parser("sweep-holds", help="give back the seats of expired holds (run from cron)")
+    p.add_argument("ini")
+    p.set_defaults(run=run_sweep)
+    p = sub.add_parser("send-ticket-notices", help="e-mail buyers whose tickets became available (cron)")
+    p.add_argument("ini")
+    p.set_defaults(run=run_notices)

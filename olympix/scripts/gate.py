@@ -1,0 +1,142 @@
+"""Gate commands.
+
+    olympix gates INI
+    olympix gate-token INI --agent EMAIL --gate G [--label L]
+    olympix gate-reader INI --gate G --port /dev/ttyACM0|auto [--agent EMAIL | --token T]
+
+``gate-reader`` scans each code a serial (USB CDC) scanner sends, in its own
+transaction, and prints the verdict and the holder's name.
+"""
+import logging
+import threading
+
+from pyramid.paster import bootstrap, setup_logging
+from pyramid.scripting import prepare
+from sqlalchemy import select
+
+from ..gate import serial_reader
+from ..gate.scan import describe
+from ..gate.tokens import bearer_from_header, find_live
+from ..models import User, UserState
+from ..security.principals import Role
+from ..services import gate as service
+from ..services.accounts import find_user
+from .common import CommandError, app_request, app_settings
+
+log = logging.getLogger(__name__)
+
+
+def run_gates(args):
+    with app_request(args.ini) as request:
+        found = service.gates_by_venue(request)
+        if not found:
+            print("no gate yet (olympix seed-demo, or the back office, makes some)")
+        for venue, gates in found:
+            print(venue.name("en"))
+            for gate in gates:
+                print(f"  {gate.code:<40} {gate.name:<24} {'open' if gate.active else 'closed'}")
+
+
+def _agent(request, email):
+    if email:
+        agent = find_user(request, email)
+        if agent is None or not agent.is_active or agent.role not in (Role.AGENT, Role.ADMIN):
+            raise CommandError(f"{email} is not an active agent or administrator")
+        return agent
+    agent = request.dbsession.scalar(select(User).where(User.role == Role.AGENT, User.state == UserState.ACTIVE)
+                                     .order_by(User.id).limit(1))
+    if agent is None:
+        raise CommandError("no active agent: give --agent EMAIL (olympix create-user … --role agent)")
+    return agent
+
+
+def _gate(request, code):
+    gate = service.find_gate(request, code)
+    if gate is None:
+        raise CommandError(f"no open gate with the code {code!r} (see: olympix gates INI)")
+    return gate
+
+
+def run_gate_token(args):
+    with app_request(args.ini) as request:
+        agent = _agent(request, args.agent)
+        gate = _gate(request, args.gate)
+        _row, token = service.issue_token(request, gate, agent, args.label or "", actor=None)
+    print(token)
+
+
+class GateReader:
+    """Scans each code from the serial reader in its own transaction."""
+
+    def __init__(self, registry, gate_code, agent_id, token_id=None, out=print):
+        self.registry, self.gate_code, self.agent_id, self.token_id, self.out = (
+            registry, gate_code, agent_id, token_id, out)
+        self.lock = threading.Lock()
+
+    def on_code(self, _gate, code):
+        with self.lock:  # one scan at a time: one transaction, one request
+            env = prepare(registry=self.registry)
+            request = env["request"]
+            try:
+                with request.tm:  # commits the scan, or rolls it back on error
+                    gate = service.find_gate(request, self.gate_code)
+                    if gate is None:
+                        self.out(f"DENY   gate {self.gate_code} is closed")
+                        return None
+                    result = service.scan(request.dbsession, service.scan_config(request), code, gate=gate,
+                                          agent_id=self.agent_id, now=service.now(request),
+                                          device_token_id=self.token_id)
+                    data = describe(result, request.localizer)
+            finally:
+                env["closer"]()
+        holder = data["holder"]["name"] if data["holder"] else "-"
+        buyer = f" (bought by {data['buyer']['name']})" if data["buyer"] else ""
+        self.out(f"{data['verdict'].upper():<6} {holder}{buyer} — {data['reason_text']}")
+        return data
+
+    def on_status(self, _gate, status):
+        self.out(f"scanner {status}")
+
+
+def run_gate_reader(args):
+    app_settings(args.ini)  # a clear error before bootstrap's traceback
+    setup_logging(args.ini)
+    with bootstrap(args.ini) as env:
+        request = env["request"]
+        with request.tm:
+            gate = _gate(request, args.gate)
+            token_id = None
+            if args.token:
+                found = find_live(request.dbsession, bearer_from_header("Bearer " + args.token) or "")
+                if found is None or found[2].id != gate.id:
+                    raise CommandError("this token is unknown, revoked, or for another gate")
+                token_id, agent_id = found[0].id, found[1].id
+            else:
+                agent_id = _agent(request, args.agent).id
+            gate_code = gate.code
+        if args.port == "auto" and serial_reader.find_scanner_port() is None:
+            print(serial_reader.describe_ports())
+            print("waiting for a scanner to be plugged in (Ctrl-C to stop)…")
+        reader = GateReader(env["registry"], gate_code, agent_id, token_id)
+        print(f"gate {gate_code}: reading codes from {args.port} (Ctrl-C to stop)")
+        serial_reader.main_loop(args.port, gate_code, reader.on_code, reader.on_status)
+
+
+def add_commands(sub):
+    p = sub.add_parser("gates", help="list the gates with their venue")
+    p.add_argument("ini")
+    p.set_defaults(run=run_gates)
+    p = sub.add_parser("gate-token", help="make a device token for one gate and one agent (printed once)")
+    p.add_argument("ini")
+    p.add_argument("--agent", required=True, help="the agent's e-mail address")
+    p.add_argument("--gate", required=True, help="the gate's code (see: olympix gates)")
+    p.add_argument("--label", default="", help="which device, e.g. 'lane 3 tablet'")
+    p.set_defaults(run=run_gate_token)
+    p = sub.add_parser("gate-reader", help="scan codes from a serial (USB CDC) barcode scanner")
+    p.add_argument("ini")
+    p.add_argument("--gate", required=True)
+    p.add_argument("--port", default="auto", help="/dev/ttyACM0, COM3, or auto (find a known scanner)")
+    who = p.add_mutually_exclusive_group()
+    who.add_argument("--agent", help="scan as this agent (default: the first active agent)")
+    who.add_argument("--token", help="scan with this device token")
+    p.set_defaults(run=run_gate_reader)

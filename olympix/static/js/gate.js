@@ -1,0 +1,111 @@
+/* olympix gate page: a keyboard-wedge scanner types the code then Enter into
+   the focused input; we send it to the JSON API and show the verdict over
+   the page, with the input still focused for the next code (no click).
+   Without this script the forms post to @@scan, which answers a full-screen
+   verdict page. */
+(function () {
+  "use strict";
+  var desk = document.getElementById("gate-desk");
+  if (!desk || !window.fetch) { return; }
+  var d = desk.dataset;
+  var scanInput = document.getElementById("scan-code");
+  var status = document.getElementById("gate-status");
+  var overlay = document.getElementById("gate-verdict");
+  var field = function (name) { return overlay.querySelector('[data-v="' + name + '"]'); };
+  var hideTimer = null;
+  var pending = 0;
+
+  function keepFocus() {
+    var a = document.activeElement;
+    // Leave the focus where the agent put it on purpose (manual field,
+    // event list, a link or button they tabbed to); otherwise take it back.
+    if (!a || a === document.body || a === overlay || overlay.contains(a) && a.tagName !== "A") {
+      scanInput.focus();
+    }
+  }
+
+  function hideVerdict() {
+    overlay.hidden = true;
+    if (hideTimer) { clearTimeout(hideTimer); hideTimer = null; }
+    keepFocus();
+  }
+
+  function setText(name, text) { field(name).textContent = text || ""; }
+
+  function showVerdict(data) {
+    var admit = data.verdict === "admit";
+    overlay.className = "gate-overlay " + (admit ? "verdict-admit" : "verdict-deny");
+    setText("word", data.verdict_text);
+    setText("reason", data.reason_text);
+    setText("holder", data.holder && data.holder.name);
+    setText("buyer", data.buyer ? d.tBuyer + " " + data.buyer.name : "");
+    setText("event", data.event ? data.event.title + " · " + data.event.starts_local : "");
+    setText("state", data.ticket ? data.ticket.state_line : "");
+    var deactivate = field("deactivate");
+    if (data.ticket && (data.ticket.state === "paid" || data.ticket.state === "delivered")) {
+      deactivate.hidden = false;
+      deactivate.href = d.ticketUrl + "?q=" + encodeURIComponent(data.ticket.serial);
+    } else {
+      deactivate.hidden = true;
+    }
+    overlay.dataset.verdict = data.verdict;
+    overlay.dataset.scan = data.scan ? data.scan.id : "";
+    overlay.hidden = false;
+    if (hideTimer) { clearTimeout(hideTimer); }
+    hideTimer = setTimeout(hideVerdict, admit ? 5000 : 9000);
+    scanInput.focus();
+  }
+
+  function setStatus(text, busy) {
+    status.textContent = text;
+    status.classList.toggle("is-busy", !!busy);
+  }
+
+  function send(code) {
+    var body = {code: code, gate: d.gate};
+    if (d.event) { body.event = parseInt(d.event, 10); }
+    pending += 1;
+    setStatus(d.tChecking, true);
+    fetch(d.api, {
+      method: "POST", credentials: "same-origin",
+      headers: {"Content-Type": "application/json", "Accept": "application/json", "X-CSRF-Token": d.csrf},
+      body: JSON.stringify(body)
+    }).then(function (response) {
+      return response.json().then(function (data) {
+        if (!response.ok) { throw new Error(data.error || response.status); }
+        return data;
+      });
+    }).then(function (data) {
+      showVerdict(data);
+    }).catch(function (error) {
+      showVerdict({verdict: "deny", verdict_text: d.tDeny,
+                   reason_text: (error && error.message && !/^\d+$/.test(error.message) && error.message !== "Failed to fetch")
+                     ? error.message : d.tNetwork});
+    }).then(function () {
+      pending -= 1;
+      if (!pending) { setStatus(d.tReady, false); }
+    });
+  }
+
+  function onSubmit(event) {
+    event.preventDefault();
+    var input = event.target.querySelector("input[name=code]");
+    var code = input.value.trim();
+    input.value = "";
+    if (code) { send(code); }
+    scanInput.focus();
+  }
+
+  document.getElementById("scan-form").addEventListener("submit", onSubmit);
+  document.getElementById("manual-form").addEventListener("submit", onSubmit);
+  field("close").addEventListener("click", hideVerdict);
+  overlay.addEventListener("click", function (event) {
+    if (event.target === overlay) { hideVerdict(); }
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape" && !overlay.hidden) { hideVerdict(); }
+  });
+  scanInput.addEventListener("blur", function () { setTimeout(keepFocus, 0); });
+  document.addEventListener("visibilitychange", function () { if (!document.hidden) { keepFocus(); } });
+  scanInput.focus();
+})();

