@@ -9,6 +9,7 @@ their validation messages come out in the person's language too.
 import glob
 import io
 import os
+import re
 
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
@@ -48,6 +49,26 @@ def load_catalogue(lang, locales_dir=LOCALES_DIR):
     return Translations(buffer, domain="olympix")
 
 
+PERCENT_PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+
+
+class OlympixLocalizer(Localizer):
+    """A localizer that also fills ``%(name)s`` placeholders.
+
+    Pyramid's translation strings only interpolate ``${name}``; templates
+    (Jinja2 newstyle gettext) use ``%(name)s``. Filling both here lets one
+    message id be written the same way in Python and in templates.
+    """
+
+    def translate(self, tstring, domain=None, mapping=None):
+        text = super().translate(tstring, domain=domain, mapping=mapping)
+        values = dict(getattr(tstring, "mapping", None) or {})
+        values.update(mapping or {})
+        if values and "%(" in text:
+            text = PERCENT_PLACEHOLDER.sub(lambda m: str(values.get(m.group(1), m.group(0))), text)
+        return text
+
+
 def make_localizers(locales_dir=LOCALES_DIR):
     resolve = AssetResolver().resolve
     library_dirs = [resolve(spec).abspath() for spec in ("deform:locale", "colander:locale")]
@@ -55,7 +76,7 @@ def make_localizers(locales_dir=LOCALES_DIR):
     for lang in LANGUAGES:
         base = make_localizer(lang, library_dirs).translations
         base.add(load_catalogue(lang, locales_dir))
-        localizers[lang] = Localizer(lang, base)
+        localizers[lang] = OlympixLocalizer(lang, base)
     return localizers
 
 

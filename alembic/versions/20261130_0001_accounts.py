@@ -7,7 +7,7 @@ Create Date: 2026-11-30
 import sqlalchemy as sa
 from alembic import op
 
-from olympix.models.meta import UTCDateTime
+from olympix.models.meta import UTCDateTime, sealed_key_type
 from olympix.models.triggers import drop_immutable_key_trigger, immutable_key_trigger
 
 revision = "0001"
@@ -28,7 +28,7 @@ def upgrade():
         sa.Column("role", sa.String(16), nullable=False),
         sa.Column("state", sa.String(16), nullable=False),
         sa.Column("locale", sa.String(5), nullable=False),
-        sa.Column("user_key", sa.VARBINARY(61), nullable=False),
+        sa.Column("user_key", sealed_key_type(), nullable=False),
         sa.Column("created_at", UTCDateTime(), nullable=False),
         sa.Column("activated_at", UTCDateTime(), nullable=True),
         sa.Column("deleted_at", UTCDateTime(), nullable=True),

@@ -7,7 +7,7 @@ Create Date: 2026-11-30
 import sqlalchemy as sa
 from alembic import op
 
-from olympix.models.meta import UTCDateTime
+from olympix.models.meta import UTCDateTime, sealed_key_type
 from olympix.models.triggers import drop_immutable_key_trigger, immutable_key_trigger
 
 revision = "0005"
@@ -100,7 +100,7 @@ def upgrade():
     sa.Column('owner_id', sa.Integer(), nullable=False),
     sa.Column('attendee_first_name', sa.String(length=100), nullable=False),
     sa.Column('attendee_last_name', sa.String(length=100), nullable=False),
-    sa.Column('ticket_key', sa.VARBINARY(length=61), nullable=False),
+    sa.Column('ticket_key', sealed_key_type(), nullable=False),
     sa.Column('state', sa.String(length=16), nullable=False),
     sa.Column('state_reason', sa.String(length=200), nullable=True),
     sa.Column('created_at', UTCDateTime(), nullable=False),

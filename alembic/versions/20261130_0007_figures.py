@@ -1,4 +1,4 @@
-"""Connections and visits counted for the managers' figures.
+"""Connections and visits counted for the managers' figures; why a code was voided.
 
 Revision ID: 0007
 Revises: 0006
@@ -36,8 +36,16 @@ def upgrade():
     )
     op.create_index(op.f("ix_sign_ins_user_id"), "sign_ins", ["user_id"])
     op.create_index(op.f("ix_sign_ins_at"), "sign_ins", ["at"])
+    # Codes voided by wrong tries are an anomaly (KRI); those voided by a
+    # new code are not: the figures need to tell them apart.
+    with op.batch_alter_table("verification_codes") as batch:
+        batch.add_column(sa.Column("voided_reason", sa.String(16), nullable=True))
+        batch.add_column(sa.Column("voided_at", UTCDateTime(), nullable=True))
 
 
 def downgrade():
+    with op.batch_alter_table("verification_codes") as batch:
+        batch.drop_column("voided_at")
+        batch.drop_column("voided_reason")
     op.drop_table("sign_ins")
     op.drop_table("visits")

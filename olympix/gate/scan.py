@@ -203,9 +203,15 @@ def _decide(dbsession, config, result, *, agent_id, event_id):
     else:
         # The gate's name goes in as the reason so "already scanned … gate B"
         # can be read back from the ticket row alone (see below).
-        moved = change_state(dbsession, ticket.id, TicketState.SCANNED, at=now,
-                             allowed_from={TicketState.PAID, TicketState.DELIVERED},
-                             actor_id=agent_id, reason=gate.name[:200])
+        # First from the state we read: one UPDATE on the usual path
+        # (change_state tries each source in turn). Only if that lost a
+        # race, from either scannable state (delivered in between).
+        moved = None
+        for sources in ({ticket.state}, {TicketState.PAID, TicketState.DELIVERED}):
+            moved = change_state(dbsession, ticket.id, TicketState.SCANNED, at=now, allowed_from=sources,
+                                 actor_id=agent_id, reason=gate.name[:200])
+            if moved is not None:
+                break
         if moved is not None:
             result.verdict, result.reason, result.state = Verdict.ADMIT, Reason.ADMITTED, TicketState.SCANNED
             return

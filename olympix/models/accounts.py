@@ -2,10 +2,10 @@
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import VARBINARY, ForeignKey, Integer, String, event, inspect
+from sqlalchemy import ForeignKey, Integer, String, event, inspect
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
-from .meta import Base, UTCDateTime
+from .meta import Base, UTCDateTime, sealed_key_type
 
 
 class UserState(StrEnum):
@@ -31,7 +31,7 @@ class User(Base):
     state: Mapped[str] = mapped_column(String(16), default=UserState.PENDING)
     locale: Mapped[str] = mapped_column(String(5), default="fr")
     # 32 random bytes sealed with AES-GCM (security/atrest.py): 1 + 12 + 32 + 16.
-    user_key: Mapped[bytes] = mapped_column(VARBINARY(61))
+    user_key: Mapped[bytes] = mapped_column(sealed_key_type())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     activated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -80,6 +80,11 @@ class VerificationCode(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     attempts_left: Mapped[int] = mapped_column(Integer)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Why and when a code stopped working before use: "wrong_tries" (the
+    # last try spent on a wrong code, an anomaly in the managers' figures)
+    # or "replaced" (a new code was sent). None while live, used or expired.
+    voided_reason: Mapped[str | None] = mapped_column(String(16))
+    voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship(back_populates="codes")
 

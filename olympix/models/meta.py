@@ -5,7 +5,7 @@ and SQLite.
 """
 from datetime import datetime, timezone
 
-from sqlalchemy import DateTime, MetaData
+from sqlalchemy import VARBINARY, DateTime, LargeBinary, MetaData
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
@@ -47,3 +47,12 @@ class UTCDateTime(TypeDecorator):
 
 def utcnow():
     return datetime.now(timezone.utc)
+
+
+def sealed_key_type():
+    """Column type of a sealed 32-byte key (61 bytes, see security/atrest.py).
+
+    VARBINARY on MariaDB (an index-friendly, exact-length type), BLOB on
+    SQLite, which has no VARBINARY of its own.
+    """
+    return LargeBinary(61).with_variant(VARBINARY(61), "mysql", "mariadb")

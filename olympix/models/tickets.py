@@ -8,11 +8,11 @@ ticket at the same moment admit it once; each change adds a history row.
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import VARBINARY, BigInteger, ForeignKey, Integer, String, event, inspect, update
+from sqlalchemy import BigInteger, ForeignKey, Integer, String, event, inspect, update
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from .accounts import ImmutableKeyError
-from .meta import Base, UTCDateTime
+from .meta import Base, UTCDateTime, sealed_key_type
 
 
 class TicketState(StrEnum):
@@ -50,7 +50,7 @@ class Ticket(Base):
     attendee_first_name: Mapped[str] = mapped_column(String(100))
     attendee_last_name: Mapped[str] = mapped_column(String(100))
     # 32 random bytes sealed with AES-GCM (security/atrest.py).
-    ticket_key: Mapped[bytes] = mapped_column(VARBINARY(61))
+    ticket_key: Mapped[bytes] = mapped_column(sealed_key_type())
     state: Mapped[str] = mapped_column(String(16), default=TicketState.PAID, index=True)
     state_reason: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

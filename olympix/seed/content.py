@@ -16,7 +16,7 @@ from ..services.interfaces import IClock
 
 PAGES_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "pages")
 PAGE_SLUGS = ("legal-notice", "terms-of-sale", "privacy", "cookies")
-FIRST_H2 = re.compile(r"^\s*<h2>(.*?)</h2>\s*", re.S)
+FIRST_H2 = re.compile(r"^\s*<h2>(.*?)</h2>\s*", re.DOTALL)
 
 
 def split_title(html):

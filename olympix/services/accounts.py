@@ -95,8 +95,8 @@ def issue_code(request, user, purpose, channel="email", target=None, throttle=Fa
     request.dbsession.execute(
         update(VerificationCode)
         .where(VerificationCode.user_id == user.id, VerificationCode.purpose == purpose,
-               VerificationCode.used_at.is_(None))
-        .values(attempts_left=0)
+               VerificationCode.used_at.is_(None), VerificationCode.attempts_left > 0)
+        .values(attempts_left=0, voided_reason="replaced", voided_at=current)
     )
     code = codes.generate_code()
     request.dbsession.add(VerificationCode(
@@ -130,6 +130,13 @@ def check_code(request, user, purpose, typed):
         .values(attempts_left=VerificationCode.attempts_left - 1)
     )
     request.dbsession.refresh(code)
+    if code.attempts_left <= 0 and code.voided_reason is None:
+        # The last try went wrong: counted among the anomalies (figures).
+        request.dbsession.execute(
+            update(VerificationCode)
+            .where(VerificationCode.id == code.id, VerificationCode.voided_reason.is_(None))
+            .values(voided_reason="wrong_tries", voided_at=now(request))
+        )
     return (CodeCheck.WRONG if code.attempts_left > 0 else CodeCheck.VOID), code
 
 

@@ -17,7 +17,13 @@ from sqlalchemy import func, or_, select
 from ..i18n import _
 from ..models import User
 from ..models.catalogue import Event
-from ..models.content import (ContactMessage, ContentItem, ContentKind, ContentState, TextStage)
+from ..models.content import (
+    ContactMessage,
+    ContentItem,
+    ContentKind,
+    ContentState,
+    TextStage,
+)
 from ..resources import workflow
 from ..security.permissions import Permission as P
 from ..security.principals import Role
@@ -185,7 +191,7 @@ def events(request):
 
 # --- the diff a manager reads ---------------------------------------------
 
-BLOCK_END = re.compile(r"(</(?:p|h[1-6]|li|tr|blockquote|dt|dd|ul|ol|table)>|<br\s*/?>)", re.I)
+BLOCK_END = re.compile(r"(</(?:p|h[1-6]|li|tr|blockquote|dt|dd|ul|ol|table)>|<br\s*/?>)", re.IGNORECASE)
 TAG = re.compile(r"<[^>]+>")
 
 
@@ -271,7 +277,7 @@ def client_ip(request):
 
 def over_limit(request, email, ip):
     since = now(request) - CONTACT_WINDOW
-    count = lambda column, value: request.dbsession.scalar(  # noqa: E731
+    count = lambda column, value: request.dbsession.scalar(
         select(func.count(ContactMessage.id)).where(column == value, ContactMessage.created_at > since))
     return count(ContactMessage.email, email) >= CONTACT_LIMIT or \
         count(ContactMessage.ip, ip) >= CONTACT_LIMIT

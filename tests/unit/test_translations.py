@@ -10,7 +10,7 @@ ROOT = os.path.dirname(LOCALES_DIR)
 METHODS = [("olympix/**.py", "python"), ("olympix/templates/**.jinja2", "jinja2")]
 OPTIONS = {"olympix/templates/**.jinja2": {"extensions": "jinja2.ext.i18n", "newstyle_gettext": "true"}}
 KEYWORDS = {"_": None, "translate": (2,), "flash": (2,)}
-PLACEHOLDER = re.compile(r"%\(\w+\)s")
+PLACEHOLDER = re.compile(r"%\(\w+\)s|\$\{\w+\}")
 
 
 def message_ids():

@@ -5,7 +5,6 @@ from sqlalchemy import select
 
 from olympix.models import AuditEntry, ContentHistory, ContentItem
 from olympix.models.catalogue import Event, Sport, Venue
-
 from tests.functional.helpers import submit
 
 from .conftest import new_page, post_button
