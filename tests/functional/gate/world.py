@@ -6,7 +6,7 @@ gate only needs them to exist, with sealed keys and a real code).
 import itertools
 import secrets
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
