@@ -65,10 +65,14 @@ def run_gate_token(args):
     print(token)
 
 
+def say(text):
+    print(text, flush=True)  # an operator watches this live
+
+
 class GateReader:
     """Scans each code from the serial reader in its own transaction."""
 
-    def __init__(self, registry, gate_code, agent_id, token_id=None, out=print):
+    def __init__(self, registry, gate_code, agent_id, token_id=None, out=say):
         self.registry, self.gate_code, self.agent_id, self.token_id, self.out = (
             registry, gate_code, agent_id, token_id, out)
         self.lock = threading.Lock()
@@ -115,10 +119,10 @@ def run_gate_reader(args):
                 agent_id = _agent(request, args.agent).id
             gate_code = gate.code
         if args.port == "auto" and serial_reader.find_scanner_port() is None:
-            print(serial_reader.describe_ports())
-            print("waiting for a scanner to be plugged in (Ctrl-C to stop)…")
+            say("NO SCANNER FOUND: plug a USB scanner set to serial (CDC) mode, or give --port;"
+                " waiting for one (Ctrl-C to stop)")
         reader = GateReader(env["registry"], gate_code, agent_id, token_id)
-        print(f"gate {gate_code}: reading codes from {args.port} (Ctrl-C to stop)")
+        say(f"gate {gate_code}: reading codes from {args.port} (Ctrl-C to stop)")
         serial_reader.main_loop(args.port, gate_code, reader.on_code, reader.on_status)
 
 

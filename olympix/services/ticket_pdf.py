@@ -16,9 +16,10 @@ from ..gate import barcode
 from . import tickets as ticket_service
 
 PARIS = ZoneInfo("Europe/Paris")
-# 0.3 mm modules: a 29-character code is ~106 mm of bars, which still
-# reads when the page is rasterised at 150 dpi (and by any laser gun).
-MODULE_MM = 0.3
+# Two pixels at 150 dpi (0.339 mm, ~13 mil): a 29-character code is
+# ~120 mm of bars, read by any laser gun on paper and by zxing-cpp from a
+# 150 dpi raster of the page (0.2 mm needs ~250 dpi, see gate/barcode.py).
+MODULE_MM = 25.4 / 150 * 2
 CACHE_SIZE = 256
 
 _cache = OrderedDict()

@@ -1,0 +1,283 @@
+"""The back office's own pages: its home, the managers' figures, the audit
+log and account deactivation (administrators).
+
+What the home offers is computed from permissions on the resources
+(``request.has_permission``), never from the role's name: the ACLs decide.
+"""
+import csv
+import io
+import math
+from dataclasses import dataclass
+
+from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
+from pyramid.response import Response
+from pyramid.view import view_config
+from sqlalchemy import func, select
+
+from ..i18n import _, translate
+from ..models import AuditEntry, User, UserState
+from ..resources.backoffice import AuditLogPage, BackofficeFolder, FiguresPage
+from ..security.permissions import Permission
+from ..services import accounts, audit, charts, figures
+from .forms import CSRFSchema, run_form
+
+T = "olympix:templates/backoffice/{}.jinja2"
+AUDIT_PAGE_SIZE = 50
+
+try:  # the people pages (another area) expose one resource per person
+    from ..resources.content import Person
+except ImportError:  # pragma: no cover - only while that area is missing
+    Person = None
+
+
+@dataclass(frozen=True)
+class Section:
+    """A task on the home page: shown when the permission holds on its resource."""
+
+    path: tuple  # names from the root
+    view: str
+    title: str
+    text: str
+    permission: str
+
+
+SECTIONS = (
+    Section(("backoffice", "content"), "", _("Content tasks"),
+            _("Write pages, FAQ entries, news and event texts; submit them for validation."),
+            Permission.CONTENT_EDIT),
+    Section(("backoffice", "content"), "queue", _("Validation queue"),
+            _("Read what editors submitted; publish it or send it back with a note."),
+            Permission.CONTENT_PUBLISH),
+    Section(("backoffice", "figures"), "", _("Figures"),
+            _("Sales per day, offer, event and sport; seats left; attendance; connections; anomalies."),
+            Permission.STATS_VIEW),
+    Section(("backoffice", "people"), "", _("People and roles"),
+            _("Find a person and change their role."), Permission.ROLE_GRANT_EDITOR),
+    Section(("backoffice", "orders"), "", _("Orders"),
+            _("Find an order by its reference; cancel and refund it, or one of its tickets."),
+            Permission.ORDER_REFUND),
+    Section(("gate",), "", _("Gate"),
+            _("Scan tickets at a gate and see at once whether to let the holder in."),
+            Permission.GATE_SCAN),
+    Section(("gate",), "history", _("My scans"),
+            _("Every ticket you scanned, with its verdict."), Permission.GATE_SCAN),
+    Section(("backoffice", "gates"), "", _("Gates and device tokens"),
+            _("Open and close gates; create and revoke the tokens of scanning devices."),
+            Permission.ADMIN),
+    Section(("backoffice", "audit"), "", _("Audit log"),
+            _("Every sensitive action, chained by hash so that no change goes unnoticed."),
+            Permission.ADMIN),
+)
+
+
+def _resource(request, path):
+    """The resource at ``path``, or None when its area is not installed."""
+    resource = request.root
+    try:
+        for name in path:
+            resource = resource[name]
+    except KeyError:
+        return None
+    return resource
+
+
+def sections_for(request):
+    """(section, url) for every task this person may do, in SECTIONS order."""
+    out = []
+    for section in SECTIONS:
+        resource = _resource(request, section.path)
+        if resource is not None and request.has_permission(section.permission, resource):
+            url = request.resource_url(resource, *((f"@@{section.view}",) if section.view else ()))
+            out.append((section, url))
+    return out
+
+
+def includeme(config):
+    # The "Back office" entry of the main navigation already exists (the
+    # content area adds it); nothing to add here.
+    config.add_subscriber(_backoffice_names, "pyramid.events.BeforeRender")
+
+
+def _backoffice_names(event):
+    if event.get("request") is None:
+        return
+    event.update(ANOMALY_NAMES=figures.ANOMALY_NAMES, OFFER_NAMES=figures.OFFER_NAMES)
+
+
+# --- home -------------------------------------------------------------------
+
+@view_config(context=BackofficeFolder, renderer=T.format("home"), permission=Permission.BACKOFFICE_VIEW)
+def home(context, request):
+    glance = None
+    figures_page = _resource(request, ("backoffice", "figures"))
+    if figures_page is not None and request.has_permission(Permission.STATS_VIEW, figures_page):
+        today = figures.paris_day(figures.now(request))
+        period = figures.Period(today, today)
+        glance = {
+            "sales": figures.sales_per_day(request, period)[0],
+            "connections": figures.connections_per_day(request, period)[0],
+            "anomalies": figures.anomalies_per_day(request, period)[0],
+            "inside": sum(r["inside"] for r in figures.inside_now(request, period)),
+        }
+    return {"sections": sections_for(request), "glance": glance}
+
+
+# --- figures ----------------------------------------------------------------
+
+def _period_of(request):
+    period, problem = figures.parse_period(request, request.params.get("from", "")[:10],
+                                           request.params.get("to", "")[:10])
+    return period, problem
+
+
+def _day_label(day):
+    return day.strftime("%d/%m")
+
+
+def _charts(request, tables):
+    tr = request.localizer.translate
+    no_data = tr(_("No data for this period"))
+    days = [_day_label(r["day"]) for r in tables["sales_per_day"]]
+    sales = tables["sales_per_day"]
+    conn = tables["connections_per_day"]
+    anomalies = tables["anomalies_per_day"]
+    offers = tables["sales_per_offer"]
+    return {
+        "sales_per_day": charts.bar_chart(
+            tr(_("Tickets sold per day")),
+            tr(_("Bar chart: tickets sold each day of the period; the table beside it gives the numbers.")),
+            days, [r["tickets"] for r in sales], no_data=no_data),
+        "revenue_per_day": charts.line_chart(
+            tr(_("Revenue per day (€)")),
+            tr(_("Line chart: revenue in euros each day of the period.")),
+            days, [(tr(_("Revenue")), [r["revenue_eur"] for r in sales])], no_data=no_data),
+        "sales_per_offer": charts.bar_chart(
+            tr(_("Tickets sold per offer")),
+            tr(_("Bar chart: tickets sold with the Solo, Duo and Family offers.")),
+            [tr(figures.OFFER_NAMES[r["offer"]]) for r in offers], [r["tickets"] for r in offers],
+            no_data=no_data),
+        "connections_per_day": charts.line_chart(
+            tr(_("Connections per day")),
+            tr(_("Line chart: sign-ins and distinct visitors each day of the period.")),
+            [_day_label(r["day"]) for r in conn],
+            [(tr(_("Sign-ins")), [r["sign_ins"] for r in conn]),
+             (tr(_("Distinct visitors")), [r["visitors"] for r in conn])], no_data=no_data),
+        "anomalies_per_day": charts.bar_chart(
+            tr(_("Anomalies per day")),
+            tr(_("Bar chart: anomalies detected each day (forged codes, repeated scans, wrong gate or day, "
+                 "codes voided by wrong tries, bursts of declined payments).")),
+            [_day_label(r["day"]) for r in anomalies], [r["total"] for r in anomalies], no_data=no_data),
+    }
+
+
+@view_config(context=FiguresPage, renderer=T.format("figures"), permission=Permission.STATS_VIEW)
+def figures_view(context, request):
+    period, problem = _period_of(request)
+    if request.params.get("format") == "csv":
+        return _csv(request, period)
+    tables = figures.all_tables(request, period)
+    return {
+        "period": period, "problem": problem, "tables": tables, "specs": figures.TABLES,
+        "totals": figures.totals(tables), "charts": _charts(request, tables),
+        "csv_url": lambda name: request.resource_url(context, query={
+            "from": period.first.isoformat(), "to": period.last.isoformat(), "format": "csv", "table": name}),
+        "PARIS": figures.PARIS,
+    }
+
+
+def _csv(request, period):
+    name = request.params.get("table", "")
+    spec = figures.TABLES.get(name)
+    if spec is None:
+        raise HTTPNotFound()
+    rows = figures.table(request, name, period)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([column.key for column in spec.columns])
+    for row in rows:
+        values = []
+        for column in spec.columns:
+            value = row.get(column.key)
+            if column.key == "kind":
+                value = request.localizer.translate(figures.ANOMALY_NAMES[value])
+            elif column.key == "offer":
+                value = request.localizer.translate(figures.OFFER_NAMES[value])
+            values.append(figures.cell_text(column, value))
+        writer.writerow(values)
+    filename = f"olympix-{name}-{period.first.isoformat()}-{period.last.isoformat()}.csv"
+    response = Response(body=("\ufeff" + buffer.getvalue()).encode("utf-8"),
+                        content_type="text/csv", charset="utf-8")
+    response.content_disposition = f'attachment; filename="{filename}"'
+    response.cache_control = "no-store"
+    return response
+
+
+# --- audit log --------------------------------------------------------------
+
+@view_config(context=AuditLogPage, renderer=T.format("audit"), permission=Permission.ADMIN)
+def audit_log(context, request):
+    db = request.dbsession
+    actions = db.scalars(select(AuditEntry.action).distinct().order_by(AuditEntry.action)).all()
+    action = request.params.get("action", "")[:64]
+    if action not in actions:
+        action = ""
+    query = select(AuditEntry, User).outerjoin(User, User.id == AuditEntry.actor_id)
+    count = select(func.count(AuditEntry.id))
+    if action:
+        query = query.where(AuditEntry.action == action)
+        count = count.where(AuditEntry.action == action)
+    total = db.scalar(count)
+    pages = max(1, math.ceil(total / AUDIT_PAGE_SIZE))
+    try:
+        page = min(max(1, int(request.params.get("page", "1")[:6])), pages)
+    except ValueError:
+        page = 1
+    rows = db.execute(query.order_by(AuditEntry.seq.desc())
+                      .limit(AUDIT_PAGE_SIZE).offset((page - 1) * AUDIT_PAGE_SIZE)).all()
+    broken = None
+    verified = request.params.get("verify") == "1"
+    if verified:
+        broken = audit.first_broken_entry(db)
+
+    def page_url(number):
+        query = {"page": number}
+        if action:
+            query["action"] = action
+        return request.resource_url(context, query=query)
+
+    return {"rows": rows, "actions": actions, "action": action, "page": page, "pages": pages,
+            "total": total, "page_url": page_url, "verified": verified, "broken": broken,
+            "PARIS": figures.PARIS}
+
+
+# --- account deactivation ---------------------------------------------------
+
+class DeactivateSchema(CSRFSchema):
+    """Only the CSRF token: the page says what will happen; the button confirms."""
+
+
+if Person is not None:
+    @view_config(context=Person, name="deactivate", renderer=T.format("deactivate"),
+                 permission=Permission.ADMIN)
+    def deactivate(context, request):
+        user = context.user
+        people_url = request.resource_url(context.__parent__, query={"q": user.email})
+        if user.state == UserState.DELETED:
+            return {"form": None, "person": user, "people_url": people_url, "gone": True}
+        if request.identity is not None and user.id == request.identity.id:
+            request.session.flash(translate(request, _("You cannot deactivate your own account here.")), "error")
+            return HTTPSeeOther(people_url)
+
+        def success(data):
+            role = user.role
+            accounts.delete_account(request, user)
+            audit.record(request, "account.deactivate", "user", user.id, role=role)
+            request.session.flash(translate(request, _("The account is deactivated: its personal data are "
+                                                       "erased and its unused tickets deactivated.")),
+                                  "success")
+            return HTTPSeeOther(request.resource_url(context.__parent__))
+
+        values = run_form(request, DeactivateSchema(), _("Deactivate this account"), success)
+        if isinstance(values, dict):
+            values.update(person=user, people_url=people_url, gone=False)
+        return values
