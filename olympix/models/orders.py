@@ -27,7 +27,12 @@ class Order(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(16), unique=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    state: Mapped[str] = mapped_column(String(16), default=OrderState.HELD, index=True)
+    # No index on state, on purpose: paying an order UPDATEs its state, and on
+    # InnoDB changing an indexed column gap-locks that index, which blocked
+    # concurrent holds INSERTing new 'held' orders while the payment waited
+    # for their event row (FK check of the new tickets): a deadlock on every
+    # busy sale. Sweeps find held orders through ix_orders_held_until.
+    state: Mapped[str] = mapped_column(String(16), default=OrderState.HELD)
     total_cents: Mapped[int] = mapped_column(Integer)
     currency: Mapped[str] = mapped_column(String(3), default="EUR")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

@@ -11,10 +11,10 @@ import argparse
 import logging
 import sys
 
-from . import booking, db, demo, gate, mailsink, users
+from . import audit, booking, db, demo, gate, mailsink, users
 from .common import CommandError
 
-MODULES = (db, users, demo, mailsink, booking, gate)
+MODULES = (db, users, demo, mailsink, booking, gate, audit)
 
 
 def build_parser():

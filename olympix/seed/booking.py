@@ -6,7 +6,16 @@ and the tickets minted the same way, so the gate can scan them at once.
 """
 from sqlalchemy import select
 
-from ..models import Event, Offer, Order, OrderAttendee, OrderLine, OrderState, Payment, User
+from ..models import (
+    Event,
+    Offer,
+    Order,
+    OrderAttendee,
+    OrderLine,
+    OrderState,
+    Payment,
+    User,
+)
 from ..models.catalogue import OfferKind
 from ..services import booking, tickets
 from .schedule import DEMO_TODAY_CODE

@@ -114,10 +114,10 @@ def hold(request, user, event, offer, quantity):
     if seats_booked(request, user.id) + seats > per_account:
         raise BookingRefused(_("At most %(max)s tickets per account for the whole Games.",
                                mapping={"max": per_account}))
-    if not take_seats(dbsession, event.id, seats):
-        # Expired holds may be sitting on the seats: give them back, try once more.
-        if not release_expired(request, event_id=event.id) or not take_seats(dbsession, event.id, seats):
-            raise BookingRefused(_("Not enough seats left for this choice."))
+    # Expired holds may be sitting on the seats: give them back, try once more.
+    if not take_seats(dbsession, event.id, seats) and not (
+            release_expired(request, event_id=event.id) and take_seats(dbsession, event.id, seats)):
+        raise BookingRefused(_("Not enough seats left for this choice."))
     order = Order(reference=new_reference(), user_id=user.id, state=OrderState.HELD,
                   total_cents=quantity * offer.price_cents, currency="EUR", created_at=current,
                   held_until=current + timedelta(minutes=setting(request, "booking.hold_minutes")))

@@ -16,14 +16,10 @@ from xml.sax.saxutils import escape
 
 from markupsafe import Markup
 
-WIDTH, HEIGHT = 640, 260
-LEFT, RIGHT, TOP, BOTTOM = 56, 16, 16, 48
+WIDTH, HEIGHT = 440, 240
+LEFT, RIGHT, TOP, BOTTOM = 44, 10, 12, 44
 COLOURS = ("#0b4aa2", "#f2b53a", "#a8161b", "#0b6e30", "#6b3fa0")
 _ids = itertools.count(1)
-
-
-def _attr(value):
-    return escape(str(value), {'"': "&quot;"})
 
 
 def nice_ticks(top, count=4):
@@ -71,7 +67,7 @@ def _frame(title, desc, labels, ticks, plot):
                f'stroke="#6b768a"/>')
     if labels:
         slot = inner_w / len(labels)
-        every = max(1, math.ceil(len(labels) / 10))  # at most ~10 labels fit
+        every = max(1, math.ceil(len(labels) / 7))  # at most ~7 labels fit
         for i, label in enumerate(labels):
             if i % every:
                 continue
@@ -85,7 +81,7 @@ def _frame(title, desc, labels, ticks, plot):
 
 def _empty_note(no_data):
     return (f'<text x="{LEFT + (WIDTH - LEFT - RIGHT) / 2}" y="{TOP + (HEIGHT - TOP - BOTTOM) / 2}" '
-            f'text-anchor="middle" fill="#4f5a6e" font-size="14">{escape(no_data)}</text>')
+            f'text-anchor="middle" fill="#4f5a6e" font-size="13">{escape(no_data)}</text>')
 
 
 def bar_chart(title, desc, labels, values, *, no_data="No data for this period", unit=""):
@@ -137,9 +133,9 @@ def line_chart(title, desc, labels, series, *, no_data="No data for this period"
         for n, (name, _values) in enumerate(series):
             colour = COLOURS[n % len(COLOURS)]
             dash = ' stroke-dasharray="6 4"' if n % 2 else ""
-            y = HEIGHT - 12
+            y = HEIGHT - 6
             parts.append(f'<line x1="{x}" x2="{x + 22}" y1="{y - 4}" y2="{y - 4}" stroke="{colour}" '
                          f'stroke-width="2.5"{dash}/>')
             parts.append(f'<text x="{x + 28}" y="{y}" fill="#15203a">{escape(name)}</text>')
-            x += 40 + 7 * len(name)
+            x += 40 + 6.5 * len(name)
     return _frame(title, desc, labels, ticks, "\n".join(parts))

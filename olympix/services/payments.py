@@ -15,7 +15,7 @@ import logging
 
 from sqlalchemy import select, update
 
-from ..models import Order, OrderLine, OrderState, Payment, Ticket, TicketState, User
+from ..models import Order, OrderLine, OrderState, Payment, Ticket, User
 from . import booking, tickets
 from .email import send_email
 from .interfaces import IClock, IPaymentGateway
@@ -229,14 +229,3 @@ def cancel_ticket(request, ticket, actor, reason="cancelled by staff"):
                           .execution_options(synchronize_session=False))
     return True
 
-
-__all__ = [
-    "TicketState",
-    "apply_outcome",
-    "cancel_order",
-    "cancel_ticket",
-    "find_payment",
-    "reconcile",
-    "refund_payment",
-    "start_checkout",
-]

@@ -93,11 +93,11 @@ def is_visible(request, event):
 
 def mark_delivered(request, ticket):
     """The holder opened the PDF or the m-ticket: paid → delivered (once)."""
-    if ticket.state == TicketState.PAID:
-        if change_state(request.dbsession, ticket.id, TicketState.DELIVERED, at=now(request),
-                        allowed_from={TicketState.PAID}, actor_id=ticket.owner_id, reason="opened"):
-            ticket.state = TicketState.DELIVERED
-            request.dbsession.expire(ticket, ["state", "state_changed_at", "state_reason"])
+    if ticket.state == TicketState.PAID and change_state(
+            request.dbsession, ticket.id, TicketState.DELIVERED, at=now(request),
+            allowed_from={TicketState.PAID}, actor_id=ticket.owner_id, reason="opened"):
+        # change_state wrote with a bulk UPDATE: reload the row's state.
+        request.dbsession.expire(ticket, ["state", "state_changed_at", "state_reason"])
 
 
 def deactivate(request, ticket_id, reason, actor_id=None):

@@ -9,6 +9,7 @@ import io
 import math
 from dataclasses import dataclass
 
+from babel.numbers import format_currency
 from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
 from pyramid.response import Response
 from pyramid.view import view_config
@@ -99,9 +100,11 @@ def includeme(config):
 
 
 def _backoffice_names(event):
-    if event.get("request") is None:
+    request = event.get("request")
+    if request is None:
         return
-    event.update(ANOMALY_NAMES=figures.ANOMALY_NAMES, OFFER_NAMES=figures.OFFER_NAMES)
+    event.update(ANOMALY_NAMES=figures.ANOMALY_NAMES, OFFER_NAMES=figures.OFFER_NAMES,
+                 euros_text=lambda euros: format_currency(euros, "EUR", locale=request.locale_name))
 
 
 # --- home -------------------------------------------------------------------

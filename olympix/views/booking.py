@@ -15,7 +15,7 @@ from pyramid.view import view_config, view_defaults
 from sqlalchemy import select
 
 from ..gate import barcode
-from ..i18n import _, translate
+from ..i18n import _
 from ..models import (
     Event,
     Offer,
@@ -118,9 +118,9 @@ class EventBookingViews:
     def book(self):
         request, event = self.request, self.context
         offers = booking.offers_of(request, event)
-        labels = {o.id: "%s — %s (%s)" % (tr(request, OFFER_NAMES.get(o.kind, o.kind)),
-                                          tr(request, OFFER_DESCRIPTIONS.get(o.kind, "")),
-                                          money(request, o.price_cents)) for o in offers}
+        labels = {o.id: f"{tr(request, OFFER_NAMES.get(o.kind, o.kind))} — "
+                        f"{tr(request, OFFER_DESCRIPTIONS.get(o.kind, ''))} ({money(request, o.price_cents)})"
+                  for o in offers}
 
         def success(data):
             offer = next(o for o in offers if o.id == data["offer"])

@@ -7,7 +7,6 @@ import webtest
 
 from olympix.models import Event, Offer, Sport, Venue
 from olympix.resources.root import Root
-
 from tests.functional.helpers import sign_in
 
 # Until the catalogue area lands, /events/<slug> is served by this stand-in

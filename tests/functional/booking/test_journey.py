@@ -6,7 +6,6 @@ from sqlalchemy import func, select
 
 from olympix.models import Event, Order, Payment, Ticket, TicketHistory
 from olympix.services.payment import sign_notification
-
 from tests.functional.booking.conftest import WEBHOOK_SECRET, book, local
 
 CARD_OK = "4242424242424242"
@@ -134,7 +133,7 @@ def test_double_click_on_pay_reuses_the_session(testapp, buyer, make_event, sand
 
 
 def test_duplicate_and_late_notifications_mint_once(testapp, buyer, make_event, sandbox, dbsession, clock):
-    sandbox_client, pay_app = sandbox
+    sandbox_client, _pay_app = sandbox
     event = make_event(capacity=4)
     _page, to_provider = hold_and_pay_page(testapp, event, offer="solo")
     pay_at_provider(sandbox_client, to_provider, CARD_TWICE)  # notification sent twice

@@ -190,7 +190,11 @@ def test_ticket_notices_are_sent_once(testapp, buyer, make_event, dbsession, app
 
 
 def test_staff_cancel_order_and_ticket(testapp, buyer, make_event, make_user, dbsession, sandbox):
-    from tests.functional.booking.test_journey import hold_and_pay_page, local, pay_at_provider
+    from tests.functional.booking.test_journey import (
+        hold_and_pay_page,
+        local,
+        pay_at_provider,
+    )
 
     sandbox_client, pay_app = sandbox
     event = make_event(capacity=10)

@@ -24,7 +24,6 @@ def test_pdf_codes_read_back(testapp, buyer, make_event, dbsession, app, tmp_pat
                    check=True, timeout=60)
     pages = sorted(tmp_path.glob("page*.png"))
     assert len(pages) == 2  # Duo: one A4 page per ticket
-    import shutil; shutil.copy(pages[0], "/tmp/pdfdbg/page.png")
 
     fresh(dbsession)
     tickets = dbsession.scalars(select(Ticket).order_by(Ticket.id)).all()

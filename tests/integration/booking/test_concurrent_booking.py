@@ -1,0 +1,157 @@
+"""Many buyers at once on MariaDB: never oversold, never a paid order without tickets.
+
+Each thread is a separate buyer with its own request, session and
+connection (the pool hands each its own), doing what the web requests do:
+hold (one transaction), then the provider's notification (another).
+"""
+import threading
+from datetime import timedelta
+
+import pytest
+from pyramid.scripting import prepare
+from sqlalchemy import func, select
+
+from olympix.models import (
+    Event,
+    Offer,
+    Order,
+    OrderLine,
+    Payment,
+    Sport,
+    Ticket,
+    User,
+    Venue,
+)
+from olympix.services import booking, payments
+from olympix.services.payment import CheckoutState
+
+pytestmark = pytest.mark.mariadb
+
+BUYERS = 24
+CAPACITY = 7
+
+
+def in_request(app, fn):
+    env = prepare(registry=app.registry)
+    try:
+        with env["request"].tm:
+            return fn(env["request"])
+    finally:
+        env["closer"]()
+
+
+@pytest.fixture
+def crowd(mariadb, testapp, app, make_user, dbsession, clock):
+    """An event with CAPACITY seats and BUYERS people eager to buy."""
+    sport = Sport(slug="judo", name_fr="Judo", name_en="Judo", icon="judo.svg")
+    venue = Venue(slug="arena", name_fr="Arena", name_en="Arena", city="Paris", capacity=8000)
+    start = clock.now() + timedelta(days=1)
+    event = Event(slug="judo-final", code="JUD-T", sport=sport, venue=venue, title_fr="Judo", title_en="Judo",
+                  starts_at=start, ends_at=start + timedelta(hours=2), capacity=CAPACITY,
+                  seats_left=CAPACITY, state="published")
+    event.offers = [Offer(kind="solo", seats=1, price_cents=5000), Offer(kind="duo", seats=2, price_cents=9000)]
+    dbsession.add(event)
+    dbsession.commit()
+    users = [make_user(f"buyer{i}@example.test") for i in range(BUYERS)]
+    return event.id, users
+
+
+def buy(app, event_id, user_id, kind, results, barrier):
+    def hold(request):
+        user = request.dbsession.get(User, user_id)
+        event = request.dbsession.get(Event, event_id)
+        offer = next(o for o in event.offers if o.kind == kind)
+        order = booking.hold(request, user, event, offer, 1)
+        request.dbsession.add(Payment(order_id=order.id, provider="test", checkout_id=f"cs_{order.reference}",
+                                      status="open", amount_cents=order.total_cents, refunded_cents=0,
+                                      created_at=order.created_at, updated_at=order.created_at))
+        return order.reference
+
+    barrier.wait()
+    try:
+        reference = in_request(app, hold)
+    except booking.BookingRefused:
+        results.append(("refused", user_id))
+        return
+
+    def notify(request):
+        payment = payments.find_payment(request, f"cs_{reference}")
+        state = CheckoutState(status="paid", amount=payment.amount_cents, brand="visa", last4="4242",
+                              payment_id=f"pay_{reference}", id=payment.checkout_id)
+        return payments.apply_outcome(request, payment, state)
+
+    # the notification arrives twice, concurrently: one mints, the other is a no-op
+    outcomes = []
+    threads = [threading.Thread(target=lambda: outcomes.append(in_request(app, notify))) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    results.append((sorted(outcomes), user_id))
+
+
+def test_exactly_the_capacity_is_sold(app, crowd, dbsession):
+    event_id, users = crowd
+    results, barrier = [], threading.Barrier(len(users))
+    threads = [threading.Thread(target=buy, args=(app, event_id, u, "duo" if i % 3 == 0 else "solo",
+                                                  results, barrier)) for i, u in enumerate(users)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert len(results) == BUYERS
+    dbsession.rollback()
+    dbsession.expire_all()
+    sold = dbsession.scalar(select(func.sum(OrderLine.seats)).join(Order).where(Order.state == "paid"))
+    event = dbsession.get(Event, event_id)
+    # never more than the capacity; and no seat wasted while buyers were refused
+    assert sold + event.seats_left == CAPACITY and sold >= CAPACITY - 1, (sold, event.seats_left, results)
+    assert all(r == ["duplicate", "paid"] for r, _u in results if r != "refused")
+    # every paid order has exactly its seats as tickets; no ticket without a paid order
+    for order_id, seats in dbsession.execute(
+            select(Order.id, func.sum(OrderLine.seats)).join(OrderLine).where(Order.state == "paid")
+            .group_by(Order.id)):
+        assert dbsession.scalar(select(func.count(Ticket.id)).where(Ticket.order_id == order_id)) == seats
+    orphan = dbsession.scalar(select(func.count(Ticket.id)).join(Order, Order.id == Ticket.order_id)
+                              .where(Order.state != "paid"))
+    assert orphan == 0
+    assert dbsession.scalar(select(func.count(Ticket.id))) == sold
+
+
+def test_concurrent_holds_then_expiry_returns_every_seat(app, crowd, dbsession, clock):
+    event_id, users = crowd
+    barrier = threading.Barrier(len(users))
+    refs, refused = [], []
+
+    def hold_only(user_id):
+        def hold(request):
+            event = request.dbsession.get(Event, event_id)
+            return booking.hold(request, request.dbsession.get(User, user_id), event, event.offers[0], 1).reference
+        barrier.wait()
+        try:
+            refs.append(in_request(app, hold))
+        except booking.BookingRefused:
+            refused.append(user_id)
+
+    threads = [threading.Thread(target=hold_only, args=(u,)) for u in users]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert len(refs) == CAPACITY and len(refused) == BUYERS - CAPACITY
+    dbsession.rollback()
+    dbsession.expire_all()
+    assert dbsession.get(Event, event_id).seats_left == 0
+    clock.advance(minutes=11)
+    # two sweeps racing each other give each seat back once
+    counts = []
+    sweeps = [threading.Thread(target=lambda: counts.append(in_request(app, booking.release_expired)))
+              for _ in range(3)]
+    for t in sweeps:
+        t.start()
+    for t in sweeps:
+        t.join(60)
+    assert sum(counts) == CAPACITY
+    dbsession.rollback()
+    dbsession.expire_all()
+    assert dbsession.get(Event, event_id).seats_left == CAPACITY

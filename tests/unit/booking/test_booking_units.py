@@ -1,0 +1,41 @@
+"""Pure parts of the booking area: ACLs, references, serials, module size."""
+from types import SimpleNamespace
+
+from pyramid.authorization import ACLHelper, Authenticated, Everyone
+
+from olympix.resources.booking import OrderResource, TicketResource
+from olympix.security.permissions import Permission as P
+from olympix.services import booking, ticket_pdf, tickets
+
+
+def principals(user_id, role="user"):
+    return [Everyone, Authenticated, f"user:{user_id}", f"role:{role}"]
+
+
+def test_order_acl_buyer_views_staff_refunds_others_nothing():
+    order = OrderResource(SimpleNamespace(user_id=7), None, "REF")
+    acl = ACLHelper()
+    assert acl.permits(order, principals(7), P.ORDER_VIEW)
+    assert not acl.permits(order, principals(7), P.ORDER_REFUND)
+    assert not acl.permits(order, principals(8), P.ORDER_VIEW)
+    assert acl.permits(order, principals(8, "manager"), P.ORDER_REFUND)
+    assert acl.permits(order, principals(8, "admin"), P.ORDER_REFUND)
+
+
+def test_ticket_acl_is_owner_only():
+    ticket = TicketResource(SimpleNamespace(owner_id=3), None, "1")
+    acl = ACLHelper()
+    assert acl.permits(ticket, principals(3), P.ORDER_VIEW)
+    assert not acl.permits(ticket, principals(4, "manager"), P.ORDER_VIEW)
+
+
+def test_references_and_serials():
+    refs = {booking.new_reference() for _ in range(1000)}
+    assert len(refs) == 1000
+    assert all(len(r) == 10 and set(r) <= set(booking.REFERENCE_ALPHABET) for r in refs)
+    serials = [tickets.new_serial() for _ in range(1000)]
+    assert all(0 < s < 2**48 for s in serials) and len(set(serials)) == 1000
+
+
+def test_pdf_module_is_two_pixels_at_150_dpi():
+    assert abs(ticket_pdf.MODULE_MM * 150 / 25.4 - 2) < 1e-9
