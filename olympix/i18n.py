@@ -10,15 +10,24 @@ import glob
 import io
 import os
 import re
+from zoneinfo import ZoneInfo
 
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from pyramid.i18n import Localizer, TranslationStringFactory, Translations, make_localizer
+from pyramid.i18n import (
+    Localizer,
+    Translations,
+    TranslationStringFactory,
+    make_localizer,
+)
 from pyramid.interfaces import ILocalizer
 from pyramid.path import AssetResolver
 
 _ = TranslationStringFactory("olympix")
+
+# The Games' local time: dates and times are shown, and days counted, in it.
+PARIS = ZoneInfo("Europe/Paris")
 
 LANGUAGES = ("fr", "en")
 LANGUAGE_NAMES = {"fr": "Français", "en": "English"}

@@ -8,7 +8,7 @@ ticket at the same moment admit it once; each change adds a history row.
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, ForeignKey, Integer, String, event, inspect, update
+from sqlalchemy import BigInteger, ForeignKey, String, event, inspect, update
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from .accounts import ImmutableKeyError

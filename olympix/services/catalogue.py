@@ -10,18 +10,16 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_skeleton, format_time
 from babel.numbers import format_currency, format_decimal
 from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import selectinload
 
-from ..i18n import _, translate
+from ..i18n import PARIS, _, translate
 from ..models import Event, EventState, Offer, Sport, Venue
 from .interfaces import IClock
 
-PARIS = ZoneInfo("Europe/Paris")
 PER_PAGE = 12
 #: At or under this many seats (or 10 % of the session), the hint warns.
 FEW_SEATS = 20

@@ -15,17 +15,28 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, distinct, func, select
 
-from ..i18n import _
-from ..models import (Event, Offer, Order, OrderLine, OrderState, Payment, SignIn, Sport, Ticket,
-                      TicketState, User, VerificationCode, Visit)
+from ..i18n import PARIS, _
+from ..models import (
+    Event,
+    Offer,
+    Order,
+    OrderLine,
+    OrderState,
+    Payment,
+    SignIn,
+    Sport,
+    Ticket,
+    TicketState,
+    User,
+    VerificationCode,
+    Visit,
+)
 from ..models.gate import Gate, Scan, Verdict
 from .interfaces import IClock
 
-PARIS = ZoneInfo("Europe/Paris")
 DEFAULT_DAYS = 14
 MAX_DAYS = 400
 GATES_OPEN_BEFORE = timedelta(hours=3)  # as the gate's default (gate/scan.py)

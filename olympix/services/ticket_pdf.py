@@ -8,14 +8,13 @@ never serves a stale page; a deactivated ticket renders anew, marked void.
 """
 import threading
 from collections import OrderedDict
-from zoneinfo import ZoneInfo
 
 from pyramid.renderers import render
 
 from ..gate import barcode
+from ..i18n import PARIS
 from . import tickets as ticket_service
 
-PARIS = ZoneInfo("Europe/Paris")
 # Two pixels at 150 dpi (0.339 mm, ~13 mil): a 29-character code is
 # ~120 mm of bars, read by any laser gun on paper and by zxing-cpp from a
 # 150 dpi raster of the page (0.2 mm needs ~250 dpi, see gate/barcode.py).

@@ -1,6 +1,4 @@
 """Views, grouped by area; this module wires what templates share."""
-import importlib
-import importlib.util
 from dataclasses import dataclass
 
 from ..i18n import LANGUAGE_NAMES, LANGUAGES
@@ -56,9 +54,9 @@ def includeme(config):
     configure_deform(config)
     config.add_directive("add_nav_item", add_nav_item)
     config.add_directive("add_account_section", add_account_section)
-    # Each area's views module has an includeme for its nav items, account
-    # sections and services. TODO(lead): plain lines once every area landed.
-    for area in ("catalogue", "content", "booking", "gate", "backoffice"):
-        if importlib.util.find_spec(f"{__name__}.{area}") and hasattr(
-                importlib.import_module(f"{__name__}.{area}"), "includeme"):
-            config.include(f".{area}")
+    # Each area's nav items, account panels and template helpers.
+    config.include(".catalogue")
+    config.include(".booking")
+    config.include(".gate")
+    config.include(".content")
+    config.include(".backoffice")

@@ -25,10 +25,7 @@ from .forms import CSRFSchema, run_form
 T = "olympix:templates/backoffice/{}.jinja2"
 AUDIT_PAGE_SIZE = 50
 
-try:  # the people pages (another area) expose one resource per person
-    from ..resources.content import Person
-except ImportError:  # pragma: no cover - only while that area is missing
-    Person = None
+from ..resources.content import Person
 
 
 @dataclass(frozen=True)
@@ -94,8 +91,7 @@ def sections_for(request):
 
 
 def includeme(config):
-    # The "Back office" entry of the main navigation already exists (the
-    # content area adds it); nothing to add here.
+    config.add_nav_item("/backoffice/", _("Back office"), Permission.BACKOFFICE_VIEW, order=80)
     config.add_subscriber(_backoffice_names, "pyramid.events.BeforeRender")
 
 
@@ -259,28 +255,27 @@ class DeactivateSchema(CSRFSchema):
     """Only the CSRF token: the page says what will happen; the button confirms."""
 
 
-if Person is not None:
-    @view_config(context=Person, name="deactivate", renderer=T.format("deactivate"),
-                 permission=Permission.ADMIN)
-    def deactivate(context, request):
-        user = context.user
-        people_url = request.resource_url(context.__parent__, query={"q": user.email})
-        if user.state == UserState.DELETED:
-            return {"form": None, "person": user, "people_url": people_url, "gone": True}
-        if request.identity is not None and user.id == request.identity.id:
-            request.session.flash(translate(request, _("You cannot deactivate your own account here.")), "error")
-            return HTTPSeeOther(people_url)
+@view_config(context=Person, name="deactivate", renderer=T.format("deactivate"),
+             permission=Permission.ADMIN)
+def deactivate(context, request):
+    user = context.user
+    people_url = request.resource_url(context.__parent__, query={"q": user.email})
+    if user.state == UserState.DELETED:
+        return {"form": None, "person": user, "people_url": people_url, "gone": True}
+    if request.identity is not None and user.id == request.identity.id:
+        request.session.flash(translate(request, _("You cannot deactivate your own account here.")), "error")
+        return HTTPSeeOther(people_url)
 
-        def success(data):
-            role = user.role
-            accounts.delete_account(request, user)
-            audit.record(request, "account.deactivate", "user", user.id, role=role)
-            request.session.flash(translate(request, _("The account is deactivated: its personal data are "
-                                                       "erased and its unused tickets deactivated.")),
-                                  "success")
-            return HTTPSeeOther(request.resource_url(context.__parent__))
+    def success(data):
+        role = user.role
+        accounts.delete_account(request, user)
+        audit.record(request, "account.deactivate", "user", user.id, role=role)
+        request.session.flash(translate(request, _("The account is deactivated: its personal data are "
+                                                   "erased and its unused tickets deactivated.")),
+                              "success")
+        return HTTPSeeOther(request.resource_url(context.__parent__))
 
-        values = run_form(request, DeactivateSchema(), _("Deactivate this account"), success)
-        if isinstance(values, dict):
-            values.update(person=user, people_url=people_url, gone=False)
-        return values
+    values = run_form(request, DeactivateSchema(), _("Deactivate this account"), success)
+    if isinstance(values, dict):
+        values.update(person=user, people_url=people_url, gone=False)
+    return values

@@ -4,7 +4,6 @@ Views only orchestrate: the rules live in services/booking.py (seats),
 services/payments.py (checkout, completion, refunds) and
 services/tickets.py (codes, delivery).
 """
-from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
 from babel.numbers import format_currency
@@ -15,7 +14,7 @@ from pyramid.view import view_config, view_defaults
 from sqlalchemy import select
 
 from ..gate import barcode
-from ..i18n import _
+from ..i18n import PARIS, _
 from ..models import (
     Event,
     Offer,
@@ -43,7 +42,6 @@ from ..services.interfaces import IPaymentGateway
 from ..services.payment import CheckoutState, InvalidSignature, PaymentProviderError
 from .forms import FormError, make_form, run_form
 
-PARIS = ZoneInfo("Europe/Paris")
 TEMPLATE = "olympix:templates/booking/{}.jinja2"
 
 OFFER_NAMES = {OfferKind.SOLO: _("Solo"), OfferKind.DUO: _("Duo"), OfferKind.FAMILY: _("Family")}

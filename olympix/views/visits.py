@@ -8,6 +8,7 @@ import secrets
 from pyramid.events import NewResponse, subscriber
 from sqlalchemy.exc import IntegrityError
 
+from ..i18n import PARIS
 from ..models.figures import Visit
 from ..services.interfaces import IClock
 from .consent import VISITOR_COOKIE, consent_choice
@@ -22,7 +23,9 @@ def count_visit(event):
         return
     if response.content_type != "text/html" or response.status_int >= 400:
         return
-    today = request.find_service(IClock).now().date().isoformat()
+    # Days are Paris days, like every other figure of the back office.
+    day = request.find_service(IClock).now().astimezone(PARIS).date()
+    today = day.isoformat()
     visitor, _sep, day = request.cookies.get(VISITOR_COOKIE, "").partition(".")
     if day == today and len(visitor) == 32:
         return
@@ -32,8 +35,7 @@ def count_visit(event):
     engine = request.registry["db_engine"]
     try:
         with engine.begin() as conn:
-            conn.execute(Visit.__table__.insert().values(day=request.find_service(IClock).now().date(),
-                                                         visitor=visitor))
+            conn.execute(Visit.__table__.insert().values(day=day, visitor=visitor))
     except IntegrityError:
         pass  # already counted today (another tab)
     response.set_cookie(VISITOR_COOKIE, f"{visitor}.{today}", max_age=VISITOR_MAX_AGE, samesite="Lax",
