@@ -26,8 +26,8 @@ def count_visit(event):
     # Days are Paris days, like every other figure of the back office.
     day = request.find_service(IClock).now().astimezone(PARIS).date()
     today = day.isoformat()
-    visitor, _sep, day = request.cookies.get(VISITOR_COOKIE, "").partition(".")
-    if day == today and len(visitor) == 32:
+    visitor, _sep, counted_day = request.cookies.get(VISITOR_COOKIE, "").partition(".")
+    if counted_day == today and len(visitor) == 32:
         return
     if len(visitor) != 32 or not visitor.isalnum():
         visitor = secrets.token_hex(16)
