@@ -235,6 +235,18 @@ def testapp(app, db_engine, mailbox, sms_outbox, clock):
 
 
 @pytest.fixture
+def ini(tmp_path, app_settings):
+    """An ini file pointing at the test database, for `olympix` commands in a subprocess."""
+    keys = ("sqlalchemy.url", "olympix.session_secret", "olympix.code_pepper", "olympix.data_keys",
+            "olympix.ticket_keys", "olympix.argon2.time_cost", "olympix.argon2.memory_cost",
+            "olympix.argon2.parallelism")
+    lines = ["[app:main]", "use = egg:olympix"] + [f"{k} = {app_settings[k]}" for k in keys]
+    path = tmp_path / "ops.ini"
+    path.write_text("\n".join(lines) + "\n")
+    return str(path)
+
+
+@pytest.fixture
 def make_user(app, db_engine):
     """Create an account directly: make_user("a@b.test", role="manager")."""
     from pyramid.scripting import prepare

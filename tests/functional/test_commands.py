@@ -2,22 +2,9 @@
 import subprocess
 import sys
 
-import pytest
 from sqlalchemy import select
 
 from olympix.models import User
-
-
-@pytest.fixture
-def ini(tmp_path, app_settings):
-    """An ini file pointing at the test database."""
-    keys = ("sqlalchemy.url", "olympix.session_secret", "olympix.code_pepper", "olympix.data_keys",
-            "olympix.ticket_keys", "olympix.argon2.time_cost", "olympix.argon2.memory_cost",
-            "olympix.argon2.parallelism")
-    lines = ["[app:main]", "use = egg:olympix"] + [f"{k} = {app_settings[k]}" for k in keys]
-    path = tmp_path / "ops.ini"
-    path.write_text("\n".join(lines) + "\n")
-    return str(path)
 
 
 def olympix(*args, stdin=None):

@@ -32,15 +32,3 @@ def csrf_token(client):
     page = client.get("/")
     field = page.html.find("input", attrs={"name": "csrf_token"})
     return field["value"] if field else ""
-
-
-@pytest.fixture
-def ini(tmp_path, app_settings):
-    """An ini file pointing at the test database (as tests/functional/test_commands.py)."""
-    keys = ("sqlalchemy.url", "olympix.session_secret", "olympix.code_pepper", "olympix.data_keys",
-            "olympix.ticket_keys", "olympix.argon2.time_cost", "olympix.argon2.memory_cost",
-            "olympix.argon2.parallelism")
-    lines = ["[app:main]", "use = egg:olympix"] + [f"{k} = {app_settings[k]}" for k in keys]
-    path = tmp_path / "ops.ini"
-    path.write_text("\n".join(lines) + "\n")
-    return str(path)
