@@ -21,7 +21,8 @@ requires = [
     "weasyprint",
     "pyserial",
     "Babel",
-    "waitress",
+    "waitress",  # development server
+    "gunicorn",  # production server: sync workers (DESIGN.md, "Measured")
     "zxcvbn",  # the common-password list
     "aiosmtpd",  # development mail sink (olympix mail-sink); tests use it too
 ]

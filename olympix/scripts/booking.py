@@ -29,9 +29,15 @@ def sweep_holds(request):
 
 
 def send_ticket_notices(request):
-    """E-mail each paid order once when its tickets become visible."""
+    """E-mail each paid order once when its tickets become visible.
+
+    With ``olympix.tickets.visible_before = 0`` tickets are visible from the
+    payment on, and the order confirmation already says so: nothing to send.
+    """
     current = booking.now(request)
     hours = request.registry.settings["olympix.tickets.visible_before"]
+    if hours <= 0:
+        return 0
     due = request.dbsession.scalars(
         select(Order).join(OrderLine, OrderLine.order_id == Order.id)
         .join(Event, Event.id == OrderLine.event_id)

@@ -10,7 +10,7 @@ import secrets
 from datetime import timedelta
 
 from pyramid.events import subscriber
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 
 from ..models import (
     Event,
@@ -121,9 +121,21 @@ def tickets_of_owner(request, user_id):
 
 @subscriber(AccountDeleted)
 def deactivate_tickets_of_deleted_account(event):
-    """A deleted account's unused tickets stop working at the gate."""
+    """A deleted account's unused tickets stop working at the gate.
+
+    The names written on its tickets and orders are personal data too:
+    they are erased, while the orders themselves stay for accounting.
+    """
     request, user = event.request, event.user
     ids = request.dbsession.scalars(select(Ticket.id).where(
         Ticket.owner_id == user.id, Ticket.state.in_(LIVE_STATES))).all()
     for ticket_id in ids:
         deactivate(request, ticket_id, "account deleted", actor_id=user.id)
+    request.dbsession.execute(
+        update(Ticket).where(Ticket.owner_id == user.id)
+        .values(attendee_first_name="", attendee_last_name="")
+        .execution_options(synchronize_session=False))
+    request.dbsession.execute(
+        update(OrderAttendee).where(OrderAttendee.order_id.in_(select(Order.id).where(Order.user_id == user.id)))
+        .values(first_name="", last_name="")
+        .execution_options(synchronize_session=False))

@@ -7,7 +7,7 @@ from ..resources.account import AccountFolder
 from ..schemas import account as schemas
 from ..security.permissions import Permission
 from ..security.policy import sign_in, sign_out
-from ..services import accounts
+from ..services import accounts, audit
 from ..services.accounts import CodeCheck
 from .forms import FormError, run_form
 from .navigation import safe_next
@@ -211,6 +211,7 @@ class MyAccountViews:
             if not request.passwords.verify(user.password_hash, data["password"]):
                 raise FormError(_("This is not your current password."), "password")
             accounts.delete_account(request, user)
+            audit.record(request, "account.delete", "user", user.id, actor=user)
             headers = sign_out(request)
             flash(request, "Your account is deleted. Goodbye.", "info")
             return HTTPSeeOther(request.application_url + "/", headers=headers)

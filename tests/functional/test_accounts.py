@@ -2,7 +2,7 @@
 import pytest
 from sqlalchemy import select
 
-from olympix.models import User, VerificationCode
+from olympix.models import AuditEntry, User, VerificationCode
 
 from .helpers import code_in, sign_in, sign_up, submit
 
@@ -166,6 +166,8 @@ def test_account_deletion_anonymises(testapp, make_user, dbsession, mailbox):
     user = dbsession.get(User, user_id)
     assert user.state == "deleted" and user.first_name == "" and user.phone is None
     assert "ada@example.test" not in user.email
+    entry = dbsession.scalar(select(AuditEntry).where(AuditEntry.action == "account.delete"))
+    assert entry.actor_id == user_id and entry.target_id == str(user_id)
     assert sign_in(testapp, "ada@example.test").status_int == 200
 
 

@@ -113,6 +113,24 @@ def test_another_persons_order_is_refused(testapp, buyer, make_event, make_user,
     assert testapp.get("/backoffice/orders/", status=403).status_int == 403
 
 
+def test_staff_see_a_buyers_order_only_in_the_back_office(testapp, buyer, make_event, make_user, dbsession):
+    """/orders/<ref> is the buyer's own page (attendee names, pay): staff use /backoffice/orders/<ref>."""
+    event = make_event()
+    path = book(testapp, event, "duo", 1).location.replace("http://localhost", "")
+    reference = path.strip("/").split("/")[-1]
+    for role in ("manager", "admin"):
+        make_user(f"{role}@example.test", role=role, first_name="Staff")
+        sign_in(testapp, f"{role}@example.test")
+        assert testapp.get(path, status="*").status_int == 403
+        csrf = testapp.get("/account/@@profile").forms["form"]["csrf_token"].value
+        response = testapp.post(path.rstrip("/") + "/@@pay", {"csrf_token": csrf, "first_name": "Mallory",
+                                                 "last_name": "Staff"}, status="*")
+        assert response.status_int == 403
+        assert reference in testapp.get(f"/backoffice/orders/{reference}/").text
+    fresh(dbsession)
+    assert "Mallory" not in {a.first_name for a in dbsession.scalars(select(OrderAttendee))}
+
+
 def test_expired_hold_gives_seats_back_when_seen_and_by_the_sweep(testapp, buyer, make_event, dbsession,
                                                                   clock, app):
     from olympix.scripts.booking import sweep_holds
@@ -238,6 +256,9 @@ def test_account_deletion_deactivates_unused_tickets(testapp, buyer, make_event,
     page.forms["form"].submit("submit")
     fresh(dbsession)
     assert set(dbsession.scalars(select(Ticket.state))) == {"deactivated"}
+    # the names on the tickets and the order are erased with the account
+    assert set(dbsession.scalars(select(Ticket.attendee_last_name))) == {""}
+    assert set(dbsession.scalars(select(OrderAttendee.last_name))) <= {""}
 
 
 def test_seed_gives_the_demo_user_a_paid_duo(app, dbsession, testapp, make_user, make_event):
