@@ -10,6 +10,9 @@ administrator's device token must not carry administrator rights). A
 request that sends a bearer header is judged on it alone: a wrong or revoked
 token is anonymous, never a fallback to the session.
 """
+import hashlib
+import hmac
+
 from pyramid.authentication import SessionAuthenticationHelper
 from pyramid.authorization import ACLHelper, Authenticated, Everyone
 from pyramid.security import forget, remember
@@ -34,7 +37,11 @@ def device_token(request):
 
 
 def uses_bearer(request):
-    return request.path.startswith("/api/") and "Authorization" in request.headers
+    # Traversal resolves "." and ".." segments: "/api/../gate/" is the
+    # agents' desk, which a device token must not open.
+    path = request.path
+    return (path.startswith("/api/") and "Authorization" in request.headers
+            and not any(segment in (".", "..") for segment in path.split("/")))
 
 
 def _device_token(request):
@@ -70,7 +77,7 @@ class OlympixSecurityPolicy:
             return None
         # A password change ends every other session: the session carries
         # the password hash's tail and must still match.
-        if request.session.get("auth.stamp") != session_stamp(user):
+        if request.session.get("auth.stamp") != session_stamp(request, user):
             return None
         return user
 
@@ -96,14 +103,20 @@ class OlympixSecurityPolicy:
         return self.session_helper.forget(request, **kw)
 
 
-def session_stamp(user):
-    return user.password_hash[-16:]
+def session_stamp(request, user):
+    """Changes when the password changes, without revealing anything of it.
+
+    The session cookie is signed, not encrypted: it carries an HMAC of the
+    password hash under the session secret, never a piece of the hash.
+    """
+    secret = request.registry.settings["olympix.session_secret"].encode()
+    return hmac.new(secret, user.password_hash.encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def sign_in(request, user):
     """Start a fresh session for ``user`` (rotated: no fixation)."""
     request.session.invalidate()
-    request.session["auth.stamp"] = session_stamp(user)
+    request.session["auth.stamp"] = session_stamp(request, user)
     headers = remember(request, user.id)
     # The request's identity was computed anonymously; drop the cached
     # value so that the rest of this request sees the person signed in.
