@@ -26,6 +26,9 @@ SECRET_ENV = {
     "olympix.sms.token": "OLYMPIX_SMS_TOKEN",
 }
 
+# Secrets production cannot start without, beyond the ones every run needs.
+PRODUCTION_REQUIRED = ("olympix.payment.api_key", "olympix.payment.webhook_secret")
+
 # Every development secret contains this marker, so production can refuse
 # any of them without keeping a list in sync with development.ini.
 DEVELOPMENT_MARKER = "insecure-dev"
@@ -102,6 +105,20 @@ def parse(settings, environ=os.environ):
             raise SettingsError(
                 "production needs a MariaDB/MySQL database in OLYMPIX_DATABASE_URL"
             )
+        # Without them the webhook and the return link would be checked
+        # against an empty HMAC key.
+        for key in PRODUCTION_REQUIRED:
+            if not str(result.get(key, "")).strip():
+                raise SettingsError(
+                    f"setting {key!r} is missing: production needs it in {SECRET_ENV[key]}"
+                )
+        for key in ("olympix.payment.backend", "olympix.clock", "olympix.sms.backend",
+                    "olympix.email.backend"):
+            # Test doubles; the console sender logs messages (codes) in clear.
+            if any(part in str(result.get(key, "")) for part in (".Fake", ".Console")):
+                raise SettingsError(f"setting {key!r} names a development backend; production needs the real one")
+        if "pyramid_debugtoolbar" in str(result.get("pyramid.includes", "")):
+            raise SettingsError("setting 'pyramid.includes' lists pyramid_debugtoolbar: never in production")
     for key in KEYRINGS:
         from .security.keyring import Keyring
 

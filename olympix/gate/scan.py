@@ -3,16 +3,20 @@
 The hot path of the gate (a lane admits someone every few seconds):
 
 1. ``ticket_code.decode`` (pure, microseconds) — unreadable text stops here;
-2. one SELECT of the ticket with its event (+ sport, venue), owner and
-   buyer, by the unique serial;
+2. one SELECT, by the unique serial, of only the columns the verdict and
+   the answer need: the ticket, its event and venue's names, the owner's
+   ``user_key`` and the buyer's name (Core rows: no ORM objects built, no
+   eager joins of the Event mapper, no wide text columns);
 3. both proofs checked against the unsealed ``user_key`` and
    ``ticket_key`` (constant time, ``ticket_code.verify``);
-4. the ticket's state, its event's venue and the time window;
+4. the ticket's state, its event's end (over: "expired"), venue and the
+   time window;
 5. ``change_state(... SCANNED, allowed_from={PAID, DELIVERED})``: one
    conditional UPDATE, so of two gates scanning the same ticket at the same
    moment exactly one is admitted; the other sees no row move and denies
    "already scanned";
-6. one INSERT of the scan row (every scan is recorded, forged codes too).
+6. one INSERT of the scan row (every scan is recorded, forged codes too),
+   a Core INSERT: no unit-of-work flush on the hot path.
 
 So an admit costs three statements plus a history row, whatever the
 ticket. The service takes a session, not a request, so the web views, the
@@ -25,11 +29,11 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.orm import aliased
 
 from ..i18n import _
-from ..models import Event, Order, Ticket, TicketState, User
+from ..models import Event, Order, Ticket, TicketState, User, Venue
 from ..models.gate import Gate, Scan, Verdict
 from ..models.tickets import change_state
 from ..security import atrest, ticket_code
@@ -93,6 +97,44 @@ class ScanConfig:
                    timedelta(minutes=minutes))
 
 
+@dataclass(frozen=True, slots=True)
+class ScannedTicket:
+    """The ticket columns a scan reads (not an ORM object: nothing to track)."""
+
+    id: int
+    serial: int
+    state: str
+    state_changed_at: datetime
+    state_reason: str | None
+    attendee_first_name: str
+    attendee_last_name: str
+
+    @property
+    def attendee_name(self):
+        return f"{self.attendee_first_name} {self.attendee_last_name}".strip()
+
+
+@dataclass(frozen=True, slots=True)
+class ScannedEvent:
+    """The event columns a scan reads, with its venue's names."""
+
+    id: int
+    code: str
+    title_fr: str
+    title_en: str
+    starts_at: datetime
+    ends_at: datetime
+    venue_id: int
+    venue_name_fr: str
+    venue_name_en: str
+
+    def title(self, lang):
+        return self.title_fr if lang == "fr" else self.title_en
+
+    def venue_name(self, lang):
+        return self.venue_name_fr if lang == "fr" else self.venue_name_en
+
+
 @dataclass
 class ScanResult:
     """The verdict and what the agent needs to compare with the holder's ID."""
@@ -102,8 +144,8 @@ class ScanResult:
     at: datetime
     gate: Gate
     scan_id: int | None = None
-    ticket: Ticket | None = None
-    event: Event | None = None
+    ticket: ScannedTicket | None = None
+    event: ScannedEvent | None = None
     holder_name: str | None = None
     buyer_name: str | None = None  # only when different from the holder
     state: str | None = None  # the ticket's state after the scan
@@ -128,28 +170,60 @@ def fingerprint(text):
     return excerpt, hashlib.sha256(raw).hexdigest()
 
 
+_Owner = aliased(User)
 _Buyer = aliased(User)
+_TICKET_COLUMNS = (Ticket.id, Ticket.serial, Ticket.state, Ticket.state_changed_at, Ticket.state_reason,
+                   Ticket.attendee_first_name, Ticket.attendee_last_name)
+_EVENT_COLUMNS = (Event.id, Event.code, Event.title_fr, Event.title_en, Event.starts_at, Event.ends_at,
+                  Event.venue_id, Venue.name_fr, Venue.name_en)
+_N_TICKET, _N_EVENT = len(_TICKET_COLUMNS), len(_EVENT_COLUMNS)
+
+# Built once. Selecting columns (not the Ticket/Event/User entities) keeps
+# the Event mapper's eager sport and venue joins, the descriptions, the
+# owner's password hash and the ORM object construction and identity-map
+# work off the hot path; every join is on a primary key (EXPLAIN: all
+# "const"). The statement is run on the session's connection, so there is
+# no autoflush either.
+_LOAD = (
+    select(*_TICKET_COLUMNS, *_EVENT_COLUMNS, Ticket.ticket_key, _Owner.user_key,
+           _Buyer.first_name, _Buyer.last_name)
+    .join(Event, Event.id == Ticket.event_id)
+    .join(Venue, Venue.id == Event.venue_id)
+    .join(_Owner, _Owner.id == Ticket.owner_id)
+    .join(Order, Order.id == Ticket.order_id)
+    .join(_Buyer, _Buyer.id == Order.user_id)
+    .where(Ticket.serial == bindparam("serial"))
+)
+# An ORM-enabled INSERT (not the bare table): zope.sqlalchemy then marks the
+# session changed, so a deny, which writes nothing else, is still committed.
+_INSERT_SCAN = insert(Scan)
+
+
+@dataclass(frozen=True, slots=True)
+class _Loaded:
+    ticket: ScannedTicket
+    event: ScannedEvent
+    ticket_key: bytes
+    user_key: bytes
+    buyer_first_name: str
+    buyer_last_name: str
 
 
 def _load(dbsession, serial):
-    # One statement: the ticket, its event (the Event mapper joins its sport
-    # and venue eagerly), the owner (for user_key) and the buyer's name.
-    return dbsession.execute(
-        select(Ticket, Event, User, _Buyer.first_name, _Buyer.last_name, _Buyer.id)
-        .join(Event, Event.id == Ticket.event_id)
-        .join(User, User.id == Ticket.owner_id)
-        .join(Order, Order.id == Ticket.order_id)
-        .join(_Buyer, _Buyer.id == Order.user_id)
-        .where(Ticket.serial == serial)
-    ).first()
+    """The ticket with ``serial`` and what the verdict needs, or None."""
+    row = dbsession.connection().execute(_LOAD, {"serial": serial}).first()
+    if row is None:
+        return None
+    end = _N_TICKET + _N_EVENT
+    return _Loaded(ScannedTicket(*row[:_N_TICKET]), ScannedEvent(*row[_N_TICKET:end]), *row[end:])
 
 
-def _proofs_match(config, decoded, ticket, owner):
+def _proofs_match(config, decoded, loaded):
     try:
-        user_key = atrest.unseal(config.data_keyring, owner.user_key, "user_key")
-        ticket_key = atrest.unseal(config.data_keyring, ticket.ticket_key, "ticket_key")
+        user_key = atrest.unseal(config.data_keyring, loaded.user_key, "user_key")
+        ticket_key = atrest.unseal(config.data_keyring, loaded.ticket_key, "ticket_key")
     except atrest.SealedDataError:
-        log.error("ticket %s: stored key cannot be opened", ticket.id)
+        log.error("ticket %s: stored key cannot be opened", loaded.ticket.id)
         return False
     return ticket_code.verify(decoded, user_key, ticket_key)
 
@@ -169,23 +243,22 @@ def scan(dbsession, config, text, *, gate, agent_id, now, device_token_id=None, 
         # A key id no longer on the ring: the shape was right, the code is not ours.
         result.reason = Reason.UNKNOWN_OR_FORGED if exc.reason == "unknown_key" else Reason.UNREADABLE
         decoded = None
-    row = _load(dbsession, decoded.serial) if decoded is not None else None
-    if decoded is not None and (row is None or not _proofs_match(config, decoded, row[0], row[2])):
+    loaded = _load(dbsession, decoded.serial) if decoded is not None else None
+    if decoded is not None and (loaded is None or not _proofs_match(config, decoded, loaded)):
         result.reason = Reason.UNKNOWN_OR_FORGED
-    elif row is not None:
-        ticket, event, _owner, buyer_first, buyer_last, buyer_id = row
-        result.ticket, result.event, result.state = ticket, event, ticket.state
+    elif loaded is not None:
+        ticket = loaded.ticket
+        result.ticket, result.event, result.state = ticket, loaded.event, ticket.state
         result.holder_name = ticket.attendee_name
-        buyer = f"{buyer_first} {buyer_last}".strip()
+        buyer = f"{loaded.buyer_first_name} {loaded.buyer_last_name}".strip()
         if buyer != result.holder_name:
             result.buyer_name = buyer
         _decide(dbsession, config, result, agent_id=agent_id, event_id=event_id)
-    record = Scan(ticket_id=result.ticket.id if result.ticket else None, agent_id=agent_id,
-                  gate_id=gate.id, device_token_id=device_token_id, verdict=result.verdict,
-                  reason=result.reason, at=now, code_excerpt=excerpt, code_sha256=digest)
-    dbsession.add(record)
-    dbsession.flush()
-    result.scan_id = record.id
+    inserted = dbsession.execute(_INSERT_SCAN.values({
+        "ticket_id": result.ticket.id if result.ticket else None, "agent_id": agent_id, "gate_id": gate.id,
+        "device_token_id": device_token_id, "verdict": str(result.verdict), "reason": result.reason,
+        "at": now, "code_excerpt": excerpt, "code_sha256": digest}))
+    result.scan_id = inserted.inserted_primary_key[0]
     return result
 
 
@@ -197,6 +270,10 @@ def _decide(dbsession, config, result, *, agent_id, event_id):
         result.reason = Reason.EXPIRED
     elif ticket.state == TicketState.SCANNED:
         _already_scanned(result, ticket.state_changed_at, ticket.state_reason)
+    elif now > event.ends_at:
+        # Paid or delivered, never scanned, and the event is over: dead
+        # wherever it is shown (``olympix expire-tickets`` moves the state).
+        result.reason = Reason.EXPIRED
     elif (event.venue_id != gate.venue_id or (event_id is not None and event.id != event_id)
           or not event.starts_at - config.opens_before <= now <= event.ends_at):
         result.reason = Reason.WRONG_EVENT_OR_DAY
@@ -281,7 +358,7 @@ def describe(result, localizer):
         starts = local_time(result.gate, event.starts_at)
         data["event"] = {
             "id": event.id, "code": event.code, "title": event.title(lang),
-            "venue": event.venue.name(lang), "starts_at": event.starts_at.isoformat(),
+            "venue": event.venue_name(lang), "starts_at": event.starts_at.isoformat(),
             "starts_local": starts.strftime("%d/%m %H:%M"),
         }
         if result.previous_at is not None:

@@ -12,7 +12,7 @@ from enum import StrEnum
 from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .catalogue import Event
+from .catalogue import Event, EventState
 from .meta import Base, UTCDateTime
 
 
@@ -68,7 +68,8 @@ class ContentItem(Base):
     def text(self, lang, stage):
         """The (title, body) of one language and stage, or None."""
         if self.kind == ContentKind.EVENT and stage == TextStage.PUBLISHED:
-            if self.event is None:
+            # A draft event (made in the back office) has no public version yet.
+            if self.event is None or self.event.state == EventState.DRAFT:
                 return None
             return self.event.title(lang), self.event.description(lang)
         for text in self.texts:

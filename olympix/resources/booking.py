@@ -7,7 +7,7 @@
 - ``/backoffice/orders/`` (BackofficeOrders) → ``<reference>`` (OrderResource)
 
 Items carry their ACL as a property computed from the owner: the buyer may
-view, staff may refund. An unknown or malformed key is a KeyError (404).
+view (under /orders/), staff may view and refund (under /backoffice/orders/). An unknown or malformed key is a KeyError (404).
 """
 from pyramid.authorization import DENY_ALL, Allow
 from sqlalchemy import select
@@ -31,7 +31,11 @@ class OrderResource:
 
     @property
     def __acl__(self):
-        return [(Allow, f"user:{self.order.user_id}", P.ORDER_VIEW), *STAFF_ACL, DENY_ALL]
+        # Under /orders/ it is the buyer's page (attendee names, pay): the
+        # buyer only. Staff act on it from /backoffice/orders/.
+        if isinstance(self.__parent__, BackofficeOrders):
+            return [*STAFF_ACL, DENY_ALL]
+        return [(Allow, f"user:{self.order.user_id}", P.ORDER_VIEW), DENY_ALL]
 
 
 def _find_order(request, reference):

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pyramid.authorization import Allow, Deny, Everyone
 from pyramid.httpexceptions import HTTPForbidden
 
+from ..models.catalogue import EventState
 from ..models.content import ContentHistory, ContentState
 from ..security import principals as p
 from ..security.permissions import Permission as P
@@ -47,10 +48,16 @@ class Transition:
 
 
 def publish_working_copy(item):
-    """Copy the working texts onto the published ones (for events, the Event row)."""
+    """Copy the working texts onto the published ones (for events, the Event row).
+
+    A new event, made in the back office as a draft, goes public here: its
+    Event's ACL then lets everyone see it and buy.
+    """
     for text in list(item.texts):
         if text.stage == "working":
             item.set_text(text.lang, "published", text.title, text.body)
+    if item.event is not None and item.event.state == EventState.DRAFT:
+        item.event.state = EventState.PUBLISHED
 
 
 STATES = {

@@ -1,6 +1,8 @@
-"""Content forms: pages, FAQ entries, news, event texts (FR and EN), the
-reviewer's note, the contact form, a role change."""
+"""Content forms: pages, FAQ entries, news, event texts (FR and EN), a new
+event, the reviewer's note, the contact form, a role change."""
 import re
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
 
 import colander
 import deform
@@ -86,6 +88,156 @@ class EventTextsSchema(CSRFSchema):
     body_fr = body_node(_("Description (French)"), rows=6)
     title_en = title_node(_("Title (English)"))
     body_en = body_node(_("Description (English)"), rows=6)
+
+
+# --- a new event (created in the back office, published on approval) ------
+
+MAX_CAPACITY = 100000
+MAX_PRICE_EUROS = Decimal("10000")
+LOCAL_FORMATS = ("%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S")
+
+
+class ParisDateTime(colander.SchemaType):
+    """A date and time as typed in Paris ("2026-08-12T14:30"), an aware UTC datetime in Python."""
+
+    def serialize(self, node, appstruct):
+        if appstruct in (colander.null, None):
+            return colander.null
+        from ..i18n import PARIS
+
+        return appstruct.astimezone(PARIS).strftime(LOCAL_FORMATS[0])
+
+    def deserialize(self, node, cstruct):
+        if cstruct in (colander.null, ""):
+            return colander.null
+        from datetime import timezone
+
+        from ..i18n import PARIS
+
+        text = cstruct.strip() if isinstance(cstruct, str) else ""
+        for fmt in LOCAL_FORMATS:
+            try:
+                local = datetime.strptime(text[:19], fmt) if len(text) <= 19 else None
+            except ValueError:
+                continue
+            if local is not None and 2000 <= local.year <= 2100:
+                return local.replace(tzinfo=PARIS).astimezone(timezone.utc)
+        raise colander.Invalid(node, _("Give a date and time, e.g. 2026-08-12 14:30 (Paris time)."))
+
+
+class Euros(colander.Decimal):
+    """A price in euros as people type it: "86,50" as well as "86.50"."""
+
+    def __init__(self):
+        super().__init__(quant="0.01")
+
+    def deserialize(self, node, cstruct):
+        if isinstance(cstruct, str):
+            cstruct = cstruct.strip().replace(",", ".")
+        return super().deserialize(node, cstruct)
+
+
+def price_validator(node, value):
+    try:
+        ok = value.is_finite() and Decimal("0.01") <= value <= MAX_PRICE_EUROS
+    except (AttributeError, InvalidOperation):
+        ok = False
+    if not ok:
+        raise colander.Invalid(node, _("A price between 0.01 and 10,000 euros."))
+
+
+def price_node(title):
+    return colander.SchemaNode(
+        Euros(), title=title, missing=None, validator=price_validator,
+        description=_("In euros; leave empty when this offer is not sold."))
+
+
+def _choices(kw, loader):
+    from ..services import content as service
+
+    return loader(service, kw["request"])
+
+
+@colander.deferred
+def _sports_widget(node, kw):
+    return deform.widget.SelectWidget(values=[("", _("Choose a sport"))] + _choices(
+        kw, lambda s, r: [(str(i), name) for i, name in s.sport_choices(r)]))
+
+
+@colander.deferred
+def _sports_validator(node, kw):
+    ids = _choices(kw, lambda s, r: {i for i, _n in s.sport_choices(r)})
+    return colander.Function(lambda value: value in ids, _("Choose a sport from the list."))
+
+
+@colander.deferred
+def _venues_widget(node, kw):
+    return deform.widget.SelectWidget(values=[("", _("Choose a venue"))] + _choices(
+        kw, lambda s, r: [(str(i), name) for i, name, _c in s.venue_choices(r)]))
+
+
+@colander.deferred
+def _venues_validator(node, kw):
+    ids = _choices(kw, lambda s, r: {i for i, _n, _c in s.venue_choices(r)})
+    return colander.Function(lambda value: value in ids, _("Choose a venue from the list."))
+
+
+@colander.deferred
+def _images_widget(node, kw):
+    return deform.widget.SelectWidget(values=[("", _("The sport's picture"))] + _choices(
+        kw, lambda s, r: [(name, name.removesuffix(".svg").replace("-", " "))
+                  for name in s.sport_images()]))
+
+
+@colander.deferred
+def _images_validator(node, kw):
+    names = {""} | set(_choices(kw, lambda s, r: s.sport_images()))
+    return colander.Function(lambda value: value in names, _("Choose a picture from the list."))
+
+
+def _when_node(title):
+    return colander.SchemaNode(
+        ParisDateTime(), title=title, description=_("Paris time."),
+        widget=deform.widget.TextInputWidget(attributes={"type": "datetime-local"}))
+
+
+class EventSchema(CSRFSchema):
+    """A competition session: where, when, its texts, its seats and its offers' prices."""
+
+    sport_id = colander.SchemaNode(colander.Integer(), title=_("Sport"), widget=_sports_widget,
+                                   validator=_sports_validator)
+    venue_id = colander.SchemaNode(colander.Integer(), title=_("Venue"), widget=_venues_widget,
+                                   validator=_venues_validator)
+    title_fr = title_node(_("Title (French)"))
+    body_fr = body_node(_("Description (French)"), rows=6)
+    title_en = title_node(_("Title (English)"))
+    body_en = body_node(_("Description (English)"), rows=6)
+    starts_at = _when_node(_("Start"))
+    ends_at = _when_node(_("End"))
+    image = colander.SchemaNode(colander.String(), title=_("Picture"), missing="",
+                                widget=_images_widget, validator=_images_validator)
+    capacity = colander.SchemaNode(
+        colander.Integer(), title=_("Seats offered"),
+        validator=colander.Range(1, MAX_CAPACITY, min_err=_("At least 1 seat."),
+                                 max_err=_("At most 100,000 seats.")))
+    price_solo = price_node(_("Price of the Solo offer (1 seat)"))
+    price_duo = price_node(_("Price of the Duo offer (2 seats)"))
+    price_family = price_node(_("Price of the Family offer (4 seats)"))
+
+    def validator(self, node, value):
+        from ..services import content as service
+
+        error = colander.Invalid(node)
+        if value["ends_at"] <= value["starts_at"]:
+            error["ends_at"] = _("The end must come after the start.")
+        limit = service.venue_capacity(self.bindings["request"], value["venue_id"])
+        if limit is not None and value["capacity"] > limit:
+            error["capacity"] = _("At most ${count} seats: the venue's capacity.",
+                                  mapping={"count": limit})
+        if all(value[f"price_{kind}"] is None for kind in ("solo", "duo", "family")):
+            error["price_solo"] = _("Give the price of at least one offer.")
+        if error.children:
+            raise error
 
 
 class RejectSchema(CSRFSchema):

@@ -2,6 +2,8 @@
 
     olympix gates INI
     olympix gate-token INI --agent EMAIL --gate G [--label L]
+    olympix gate-tokens INI
+    olympix gate-token-revoke INI TOKEN_ID
     olympix gate-reader INI --gate G --port /dev/ttyACM0|auto [--agent EMAIL | --token T]
 
 ``gate-reader`` scans each code a serial (USB CDC) scanner sends, in its own
@@ -18,6 +20,7 @@ from ..gate import serial_reader
 from ..gate.scan import describe
 from ..gate.tokens import bearer_from_header, find_live
 from ..models import User, UserState
+from ..models.gate import DeviceToken
 from ..security.principals import Role
 from ..services import gate as service
 from ..services.accounts import find_user
@@ -63,6 +66,33 @@ def run_gate_token(args):
         gate = _gate(request, args.gate)
         _row, token = service.issue_token(request, gate, agent, args.label or "", actor=None)
     print(token)
+
+
+def run_gate_tokens(args):
+    with app_request(args.ini) as request:
+        rows = request.dbsession.execute(
+            select(DeviceToken, User.email).join(User, User.id == DeviceToken.agent_id)
+            .order_by(DeviceToken.id)).all()
+        if not rows:
+            print("no device token yet (olympix gate-token INI --agent EMAIL --gate G makes one)")
+            return
+        print(f"{'id':>5}  {'gate':<32} {'agent':<32} {'created (UTC)':<16}  {'revoked (UTC)':<16}  label")
+        for row, email in rows:
+            revoked = f"{row.revoked_at:%Y-%m-%d %H:%M}" if row.revoked_at else "-"
+            print(f"{row.id:>5}  {row.gate.code:<32} {email:<32} {row.created_at:%Y-%m-%d %H:%M}  "
+                  f"{revoked:<16}  {row.label}")
+
+
+def run_gate_token_revoke(args):
+    with app_request(args.ini) as request:
+        row = request.dbsession.get(DeviceToken, args.token_id)
+        if row is None:
+            raise CommandError(f"no device token with the id {args.token_id} (see: olympix gate-tokens INI)")
+        if not service.revoke_token(request, row, actor=None):
+            print(f"token {row.id} was already revoked on {row.revoked_at:%Y-%m-%d %H:%M} UTC")
+            return
+        gate_code = row.gate.code
+    print(f"token {args.token_id} ({gate_code}) revoked")
 
 
 def say(text):
@@ -136,6 +166,13 @@ def add_commands(sub):
     p.add_argument("--gate", required=True, help="the gate's code (see: olympix gates)")
     p.add_argument("--label", default="", help="which device, e.g. 'lane 3 tablet'")
     p.set_defaults(run=run_gate_token)
+    p = sub.add_parser("gate-tokens", help="list the device tokens: gate, agent, created, revoked")
+    p.add_argument("ini")
+    p.set_defaults(run=run_gate_tokens)
+    p = sub.add_parser("gate-token-revoke", help="revoke a device token (see: olympix gate-tokens)")
+    p.add_argument("ini")
+    p.add_argument("token_id", type=int, help="the token's id, as gate-tokens lists it")
+    p.set_defaults(run=run_gate_token_revoke)
     p = sub.add_parser("gate-reader", help="scan codes from a serial (USB CDC) barcode scanner")
     p.add_argument("ini")
     p.add_argument("--gate", required=True)

@@ -9,14 +9,17 @@ import hashlib
 import hmac
 import re
 from datetime import timedelta
+from decimal import Decimal
 from html import unescape
+from pathlib import Path
 
 from pyramid.httpexceptions import HTTPForbidden
 from sqlalchemy import func, or_, select
 
 from ..i18n import _
 from ..models import User
-from ..models.catalogue import Event
+from ..i18n import PARIS
+from ..models.catalogue import OFFER_SEATS, Event, EventState, Offer, OfferKind, Sport, Venue
 from ..models.content import (
     ContactMessage,
     ContentItem,
@@ -187,6 +190,126 @@ def event_item(request, event):
 
 def events(request):
     return request.dbsession.scalars(select(Event).order_by(Event.starts_at, Event.id)).all()
+
+
+# --- new events --------------------------------------------------------------
+#
+# An editor creates a session as a draft Event (its ACL hides it from the
+# public) with a content item holding its texts; the item goes through the
+# same workflow as any text, and approving it publishes the Event
+# (resources/workflow.py). Until then the editor may still change every
+# detail; once published, only the texts go through the workflow (seats may
+# be sold by then).
+
+SPORT_IMAGES = Path(__file__).resolve().parent.parent / "static" / "img" / "sports"
+PRICE_FIELDS = {OfferKind.SOLO: "price_solo", OfferKind.DUO: "price_duo",
+                OfferKind.FAMILY: "price_family"}
+
+
+def sport_choices(request):
+    lang = lang_of(request)
+    rows = request.dbsession.scalars(select(Sport)).all()
+    return sorted(((s.id, s.name(lang)) for s in rows), key=lambda row: row[1].casefold())
+
+
+def venue_choices(request):
+    lang = lang_of(request)
+    rows = request.dbsession.scalars(select(Venue)).all()
+    return sorted(((v.id, f"{v.name(lang)} ({v.city})", v.capacity) for v in rows),
+                  key=lambda row: row[1].casefold())
+
+
+def venue_capacity(request, venue_id):
+    return request.dbsession.scalar(select(Venue.capacity).where(Venue.id == venue_id))
+
+
+def sport_images():
+    """File names of the shipped sport pictures (static/img/sports/)."""
+    return sorted(p.name for p in SPORT_IMAGES.glob("*.svg"))
+
+
+def is_draft_event(item):
+    return item.kind == ContentKind.EVENT and item.event is not None and \
+        item.event.state == EventState.DRAFT
+
+
+def _slugify(text):
+    from ..seed.catalogue import slugify
+
+    return slugify(text) or "event"
+
+
+def _unique_slug(request, title):
+    base = _slugify(title)
+    taken = set(request.dbsession.scalars(
+        select(Event.slug).where(or_(Event.slug == base, Event.slug.like(base + "-%")))))
+    slug, n = base, 1
+    while slug in taken:
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+def _new_code(request, starts_at):
+    prefix = f"NEW-{starts_at.astimezone(PARIS):%Y%m%d}-"
+    taken = set(request.dbsession.scalars(select(Event.code).where(Event.code.like(prefix + "%"))))
+    n = 1
+    while f"{prefix}{n}" in taken:
+        n += 1
+    return f"{prefix}{n}"
+
+
+def _set_event(request, event, data):
+    """Copy the form's details onto a draft event and its offers."""
+    sport = request.dbsession.get(Sport, data["sport_id"])
+    event.sport, event.venue = sport, request.dbsession.get(Venue, data["venue_id"])
+    event.starts_at, event.ends_at = data["starts_at"], data["ends_at"]
+    event.image = f"sports/{data['image'] or sport.icon}"
+    # Nothing is sold while the event is a draft (its ACL refuses TICKET_BUY),
+    # so the seats can be set outright here.
+    event.capacity = event.seats_left = data["capacity"]
+    existing = {offer.kind: offer for offer in event.offers}
+    for kind, field in PRICE_FIELDS.items():
+        price = data[field]
+        offer = existing.get(kind)
+        if price is None:
+            if offer is not None:
+                event.offers.remove(offer)
+        elif offer is None:
+            event.offers.append(Offer(kind=kind, seats=OFFER_SEATS[kind], price_cents=int(price * 100)))
+        else:
+            offer.price_cents = int(price * 100)
+
+
+def new_event(request, data):
+    """A draft Event with its offers, and the content item that will publish it."""
+    event = Event(slug=_unique_slug(request, data["title_en"]),
+                  code=_new_code(request, data["starts_at"]), state=EventState.DRAFT,
+                  title_fr=data["title_fr"].strip(), title_en=data["title_en"].strip(),
+                  description_fr=data["body_fr"].strip(), description_en=data["body_en"].strip())
+    _set_event(request, event, data)
+    request.dbsession.add(event)
+    request.dbsession.flush()
+    return new_item(request, ContentKind.EVENT, data, event=event)
+
+
+def save_event(request, context, data):
+    """Change a draft event's details and its working texts."""
+    _set_event(request, context.item.event, data)
+    save_item(request, context, data)
+
+
+def event_form_values(item):
+    event = item.event
+    values = form_values(item)
+    values.update(sport_id=event.sport_id, venue_id=event.venue_id, starts_at=event.starts_at,
+                  ends_at=event.ends_at, capacity=event.capacity,
+                  image=event.image.removeprefix("sports/"))
+    prices = {offer.kind: offer.price_cents for offer in event.offers}
+    for kind, field in PRICE_FIELDS.items():
+        if kind in prices:
+            values[field] = Decimal(prices[kind]) / 100
+    return values
 
 
 # --- the diff a manager reads ---------------------------------------------

@@ -535,6 +535,10 @@ def totals(tables):
     }
 
 
+# What makes a spreadsheet read a cell as a formula (OWASP "CSV injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def cell_text(column, value, lang="en"):
     """A value as the CSV export writes it (machine-friendly, Paris time)."""
     if value is None:
@@ -547,4 +551,7 @@ def cell_text(column, value, lang="en"):
         return value.isoformat()
     if column.kind == "datetime":
         return value.astimezone(PARIS).strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        # A spreadsheet would run it (=HYPERLINK, =cmd|…): keep it text.
+        return "'" + value
     return str(value)

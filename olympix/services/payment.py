@@ -137,7 +137,7 @@ def verify_notification(secret: str, body: bytes, signature_header: str | None,
     _fresh(timestamp, now, tolerance)
     try:
         event = json.loads(body)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:  # not JSON, or nested too deep to parse
         raise InvalidSignature("body is not JSON") from exc
     if not isinstance(event, dict) or not isinstance(event.get("data"), dict):
         raise InvalidSignature("unexpected notification shape")

@@ -90,9 +90,12 @@ def apply_outcome(request, payment, state):
     if not moved:
         return "duplicate"
     order = dbsession.get(Order, payment.order_id)
-    if state.amount != payment.amount_cents:  # never mint for a different amount
-        log.error("payment %s: amount %s differs from %s", payment.checkout_id, state.amount,
-                  payment.amount_cents)
+    # Never mint for a different amount, currency or order than the one asked.
+    if (state.amount != payment.amount_cents or state.currency != order.currency
+            or (state.reference is not None and state.reference != order.reference)):
+        log.error("payment %s: %s %s for %s differs from %s %s for %s", payment.checkout_id,
+                  state.amount, state.currency, state.reference, payment.amount_cents, order.currency,
+                  order.reference)
         refund_payment(request, payment, state.payment_id)
         return "refunded"
     paid = dbsession.execute(

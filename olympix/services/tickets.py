@@ -106,6 +106,35 @@ def deactivate(request, ticket_id, reason, actor_id=None):
                         allowed_from=set(LIVE_STATES), actor_id=actor_id, reason=reason) is not None
 
 
+EXPIRED_REASON = "event over"
+
+
+def expire_ended(request, limit=500):
+    """Move up to ``limit`` live tickets of events that are over to ``expired``.
+
+    Live: paid or delivered, so never scanned nor deactivated. Each ticket
+    moves through ``change_state`` (conditional UPDATE + history row), so a
+    run racing a gate or a second run changes each ticket at most once.
+    Returns how many moved; fewer than ``limit`` means none is left.
+    """
+    current = now(request)
+    dbsession = request.dbsession
+    rows = dbsession.execute(
+        select(Ticket.id, Ticket.state).join(Event, Event.id == Ticket.event_id)
+        .where(Ticket.state.in_(LIVE_STATES), Event.ends_at < current)
+        .order_by(Ticket.id).limit(limit)).all()
+    moved = 0
+    for ticket_id, state in rows:
+        # From the state read (one UPDATE); if it moved in between (opened:
+        # paid → delivered), from either live state.
+        for sources in ({state}, set(LIVE_STATES)):
+            if change_state(dbsession, ticket_id, TicketState.EXPIRED, at=current, allowed_from=sources,
+                            reason=EXPIRED_REASON) is not None:
+                moved += 1
+                break
+    return moved
+
+
 def tickets_of_order(request, order_id):
     return request.dbsession.scalars(select(Ticket).where(Ticket.order_id == order_id)
                                      .order_by(Ticket.id)).all()

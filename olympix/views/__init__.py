@@ -1,6 +1,8 @@
 """Views, grouped by area; this module wires what templates share."""
 from dataclasses import dataclass
 
+from pyramid.tweens import INGRESS
+
 from ..i18n import LANGUAGE_NAMES, LANGUAGES
 from ..security.permissions import Permission
 from .consent import consent_choice
@@ -50,6 +52,7 @@ def template_globals(event):
 
 def includeme(config):
     config.add_static_view("static", "olympix:static", cache_max_age=3600)
+    config.add_tween("olympix.views.errors.undecodable_address_tween_factory", under=INGRESS)
     config.add_subscriber(template_globals, "pyramid.events.BeforeRender")
     configure_deform(config)
     config.add_directive("add_nav_item", add_nav_item)

@@ -3,11 +3,15 @@
 The API (``/api/…``) answers JSON errors; people get a page in their
 language. Anonymous visitors who hit a protected page are sent to sign in.
 """
+import html
 import logging
+from urllib.parse import unquote_to_bytes
 
+from pyramid.events import ContextFound, subscriber
 from pyramid.exceptions import BadCSRFToken
-from pyramid.httpexceptions import HTTPClientError, HTTPForbidden, HTTPNotFound, HTTPSeeOther
+from pyramid.httpexceptions import HTTPBadRequest, HTTPClientError, HTTPForbidden, HTTPNotFound, HTTPSeeOther
 from pyramid.renderers import render_to_response
+from pyramid.response import Response
 from pyramid.view import exception_view_config, forbidden_view_config, notfound_view_config
 
 from ..i18n import _, translate
@@ -76,3 +80,52 @@ def client_error(exc, request):
 def failure(exc, request):
     log.exception("unhandled error on %s %s", request.method, request.path)
     return error_response(request, 500, MESSAGES[500])
+
+
+@subscriber(ContextFound)
+def readable_body(event):
+    """A form body WebOb cannot parse (multipart without a boundary…) is a 400.
+
+    Read here, before the CSRF check and the views read ``request.POST``,
+    and inside the exception views, so the answer is the usual error page.
+    """
+    try:
+        event.request.POST
+    except ValueError:  # UnicodeDecodeError included
+        raise HTTPBadRequest() from None
+
+
+def _undecodable(environ):
+    """True when the address (path or query) is not UTF-8 once unquoted."""
+    try:
+        environ.get("PATH_INFO", "").encode("latin-1").decode("utf-8")
+        unquote_to_bytes(environ.get("QUERY_STRING", "").replace("+", " ")).decode("utf-8")
+    except UnicodeError:
+        return True
+    return False
+
+
+def undecodable_address_tween_factory(handler, registry):
+    """Refuse an address that is not UTF-8 before anything reads it.
+
+    WebOb raises UnicodeDecodeError from ``request.path`` or ``request.GET``
+    on such an address, even in the error views and the security policy,
+    so the answer is built here, plainly, without the layout.
+    """
+
+    def tween(request):
+        if not _undecodable(request.environ):
+            return handler(request)
+        try:
+            text = translate(request, MESSAGES[400])
+        except Exception:  # the language cannot be read either: the default one
+            text = MESSAGES[400]
+        if request.environ.get("PATH_INFO", "").startswith("/api/"):
+            response = Response(status=400, content_type="application/json", charset="utf-8")
+            response.json_body = {"error": text, "status": 400}
+            return response
+        body = (f'<!doctype html><html><head><meta charset="utf-8"><title>400</title></head>'
+                f"<body><p>{html.escape(text)}</p></body></html>")
+        return Response(body, status=400, content_type="text/html", charset="utf-8")
+
+    return tween

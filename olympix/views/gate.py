@@ -38,10 +38,12 @@ def includeme(config):
 
 
 def _int(value):
+    """A row id from a form field, or None (not a number, or no id can be that big)."""
     try:
-        return int(value) if value not in (None, "") else None
+        number = int(value) if value not in (None, "") else None
     except (TypeError, ValueError):
         return None
+    return number if number is not None and 0 < number < 2**63 else None
 
 
 @view_defaults(context=GateDesk, permission=Permission.GATE_SCAN)
@@ -55,8 +57,8 @@ class GateDeskViews:
     def _gate(self):
         return service.get_gate(self.request, self.request.session.get(SESSION_GATE))
 
-    def _desk_url(self, *names):
-        return self.request.resource_url(self.context, *names)
+    def _desk_url(self, *names, **kw):
+        return self.request.resource_url(self.context, *names, **kw)
 
     @view_config(request_method="GET", renderer=TEMPLATE.format("desk"))
     def desk(self):
@@ -72,9 +74,10 @@ class GateDeskViews:
     @view_config(name="choose", request_method="POST")
     def choose(self):
         request = self.request
-        gate_id = _int(request.POST.get("gate_id"))
-        if gate_id is not None:
-            if service.get_gate(request, gate_id) is None:
+        raw_gate = request.POST.get("gate_id")
+        if raw_gate not in (None, ""):
+            gate_id = _int(raw_gate)
+            if gate_id is None or service.get_gate(request, gate_id) is None:
                 flash(request, _("Choose one of the gates listed."), "error")
                 return HTTPSeeOther(self._desk_url(query={"change": 1}))
             if gate_id != request.session.get(SESSION_GATE):
@@ -159,7 +162,7 @@ def api_scan(context, request):
                                               "submit it again."))
     try:
         body = request.json_body
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested beyond what the parser follows
         body = None
     if not isinstance(body, dict) or not isinstance(body.get("code"), str):
         return error_response(request, 400, _("Send a JSON object with the scanned code in \"code\"."))

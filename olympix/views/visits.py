@@ -19,7 +19,9 @@ VISITOR_MAX_AGE = 395 * 24 * 3600  # 13 months, as the cookie policy says
 @subscriber(NewResponse)
 def count_visit(event):
     request, response = event.request, event.response
-    if consent_choice(request) != "all" or request.path.startswith(("/static/", "/api/", "/_debug")):
+    # The raw PATH_INFO: request.path raises on an address that is not UTF-8.
+    path = request.environ.get("PATH_INFO", "")
+    if consent_choice(request) != "all" or path.startswith(("/static/", "/api/", "/_debug")):
         return
     if response.content_type != "text/html" or response.status_int >= 400:
         return

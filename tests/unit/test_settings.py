@@ -83,3 +83,22 @@ def test_production_ini_refuses_to_start_without_environment(monkeypatch):
     ini = os.path.join(os.path.dirname(__file__), "..", "..", "production.ini")
     with pytest.raises(SettingsError, match="OLYMPIX_DATABASE_URL"):
         parse(get_appsettings(ini))
+
+
+@pytest.mark.parametrize("missing", ["OLYMPIX_PAYMENT_API_KEY", "OLYMPIX_PAYMENT_WEBHOOK_SECRET"])
+def test_production_refuses_to_start_without_payment_secrets(missing):
+    """Without the webhook secret, notifications would be checked against an empty HMAC key."""
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != missing}
+    with pytest.raises(SettingsError, match=missing):
+        parse({"olympix.production": "true"}, environ=env)
+
+
+@pytest.mark.parametrize("key, value", [
+    ("olympix.payment.backend", "olympix.services.payment.FakePaymentGateway"),
+    ("olympix.clock", "olympix.services.clock.FakeClock"),
+    ("olympix.email.backend", "olympix.services.email.ConsoleEmailSender"),
+    ("pyramid.includes", "pyramid_tm\npyramid_debugtoolbar"),
+])
+def test_production_refuses_test_doubles_and_the_debug_toolbar(key, value):
+    with pytest.raises(SettingsError, match=key):
+        parse({"olympix.production": "true", key: value}, environ=PRODUCTION_ENV)

@@ -79,6 +79,19 @@ class ContentFolderViews:
         values = run_form(request, SCHEMAS[kind](), _("Save the draft"), success)
         return _page(values, NEW_TITLES[kind])
 
+    @view_config(name="new-event", renderer=T.format("form"))
+    def new_event(self):
+        request = self.request
+
+        def success(data):
+            item = service.new_event(request, data)
+            flash(request, _("The event is saved as a draft: nobody sees it until a manager approves it. "
+                             "Submit it for validation when it is ready."))
+            return HTTPSeeOther(task_url(request, item))
+
+        values = run_form(request, schemas.EventSchema(), _("Save the draft"), success)
+        return _page(values, _("New event"))
+
     @view_config(name="events", renderer=T.format("events"))
     def events(self):
         tasks = {item.event_id: item for item in service.items(self.request, kind=ContentKind.EVENT)}
@@ -132,6 +145,8 @@ class ContentTaskViews:
     @view_config(name="edit", renderer=T.format("form"), permission=Permission.CONTENT_EDIT)
     def edit(self):
         request, item = self.request, self.item
+        if service.is_draft_event(item):
+            return self._edit_draft_event()
 
         def success(data):
             if data.get("slug") and service.slug_taken(request, item.kind, data["slug"], exclude=item):
@@ -142,6 +157,19 @@ class ContentTaskViews:
 
         values = run_form(request, SCHEMAS[item.kind](), _("Save the draft"), success,
                           appstruct=service.form_values(item))
+        return _page(values, _("Edit"), service.label(item, service.lang_of(request)))
+
+    def _edit_draft_event(self):
+        """A new event not yet approved: every detail may still change, not only its texts."""
+        request, item = self.request, self.item
+
+        def success(data):
+            service.save_event(request, self.context, data)
+            flash(request, _("Your changes are saved. Submit them for validation when they are ready."))
+            return HTTPSeeOther(task_url(request, item))
+
+        values = run_form(request, schemas.EventSchema(), _("Save the draft"), success,
+                          appstruct=service.event_form_values(item))
         return _page(values, _("Edit"), service.label(item, service.lang_of(request)))
 
     @view_config(name="submit", request_method="POST", permission=Permission.CONTENT_EDIT)

@@ -242,3 +242,21 @@ def test_charts_are_valid_svg(values):
         root = ET.fromstring(str(svg))
         assert root.tag == "{http://www.w3.org/2000/svg}svg"
         assert root.get("role") == "img"
+
+
+def test_csv_cells_cannot_start_a_formula(manager, data, db_engine):
+    """An event title (editors) or a name typed by anyone is text in a spreadsheet, never a formula."""
+    with Session(db_engine) as s, s.begin():
+        venue = s.query(Venue).filter_by(slug="stade").one()
+        sport = s.query(Sport).filter_by(slug="athletics").one()
+        for n, title in enumerate(('=HYPERLINK("http://evil.test","x")', "+1+1", "-2+3", "@SUM(A1)",
+                                   "\t=1", "\r=1")):
+            s.add(Event(slug=f"f{n}", code=f"FRM-{n}", sport_id=sport.id, venue_id=venue.id, title_fr=title,
+                        title_en=title, starts_at=utc(12, 15), ends_at=utc(12, 16), capacity=10,
+                        seats_left=10, state="published"))
+    rows = {r["event_code"]: r for r in read_csv(manager, "seats_left")}
+    titles = [rows[f"FRM-{n}"]["event"] for n in range(6)]
+    assert all(title.startswith("'") for title in titles), titles
+    assert titles[0] == "'" + '=HYPERLINK("http://evil.test","x")'
+    # numbers stay numbers
+    assert rows["ATH-1"]["seats_left"] == "90" and rows["ATH-1"]["event"] == "Finale"

@@ -2,6 +2,7 @@
 import json
 import time
 
+import pytest
 from sqlalchemy import func, select
 
 from olympix.models import Event, Order, Payment, Ticket, TicketHistory
@@ -237,3 +238,35 @@ def test_tampered_return_is_refused(testapp, buyer, make_event, sandbox, dbsessi
     back = local(page.forms[0].submit("action", value="cancel").location)
     forged = back.replace("status=canceled", "status=paid")
     assert testapp.get(forged, status=400).status_int == 400
+
+
+def _signed_paid(payment, session, **overrides):
+    data = {"id": payment.checkout_id, "status": "paid", "amount": session["amount"],
+            "currency": session["currency"], "reference": session["reference"],
+            "payment": session["payment_id"], "brand": "visa", "last4": "0341"}
+    data.update(overrides)
+    body = json.dumps({"id": "evt_forged", "object": "event", "type": "checkout.session.completed",
+                       "created": int(time.time()), "data": data}).encode()
+    return body, {"Content-Type": "application/json",
+                  "Sandbox-Signature": sign_notification(WEBHOOK_SECRET, body, int(time.time()))}
+
+
+@pytest.mark.parametrize("overrides", [{"currency": "USD"}, {"reference": "OTHERREF01"}])
+def test_paid_notification_for_another_currency_or_order_is_refunded(testapp, buyer, make_event, sandbox,
+                                                                     dbsession, overrides):
+    """Amount, currency and order reference must all be the order's before it is marked paid."""
+    sandbox_client, pay_app = sandbox
+    event = make_event(capacity=4)
+    _page, to_provider = hold_and_pay_page(testapp, event, offer="solo")
+    pay_at_provider(sandbox_client, to_provider, CARD_LOST)  # paid, notification lost
+    fresh(dbsession)
+    payment = dbsession.scalar(select(Payment))
+    session = pay_app.store.get_session(payment.checkout_id)
+    assert session["status"] == "paid" and session["currency"] == "EUR"
+    body, headers = _signed_paid(payment, session, **overrides)
+    response = testapp.post("/api/payments/notify", body, headers=headers)
+    assert response.json["result"] == "refunded"
+    fresh(dbsession)
+    assert dbsession.scalar(select(Order.state)) != "paid"
+    assert dbsession.scalar(select(func.count(Ticket.id))) == 0
+    assert dbsession.scalar(select(Payment.status)) == "refunded"

@@ -137,3 +137,22 @@ def test_seed_is_idempotent(app, world, dbsession):
         per_venue.setdefault(g.venue_id, set()).add(g.code)
     # the stadium (80,000) gets A/B/C, the arena (15,000) A/B; names already there are kept
     assert len(per_venue[world.ids["venue_a"]]) == 3 and len(per_venue[world.ids["venue_b"]]) == 1 + 2
+
+
+def test_device_token_is_honoured_under_api_only_even_with_dot_segments(testapp, make_user, world, dbsession):
+    """``/api/../gate/…`` reaches the agents' pages by traversal: a device token must not open them."""
+    agent_id = make_user("agent@example.test", role="agent", first_name="Karim", last_name="Diallo")
+    admin_app(testapp, make_user)
+    token = make_token(testapp, world, agent_id)
+    testapp.reset()
+    ticket_id, serial, code = world.mint()
+    auth = {"Authorization": f"Bearer {token}"}
+    for path in ("/api/../gate/@@ticket", "/api/./../gate/@@ticket", "/api/gate/../../gate/@@ticket"):
+        page = testapp.get(path, {"q": code}, headers=auth, expect_errors=True)
+        assert page.status_int in (302, 303, 401, 403, 404), path
+        assert "Marie Dupont" not in page.text
+    assert testapp.get("/api/../gate/@@history", headers=auth, expect_errors=True).status_int != 200
+    assert testapp.get("/gate/@@history", headers=auth, expect_errors=True).status_int != 200
+    assert dbsession.get(Ticket, ticket_id).state != "deactivated"
+    # the scanning API itself still takes the token
+    assert testapp.post_json("/api/gate/scans", {"code": code}, headers=auth).json["verdict"] == "admit"

@@ -76,8 +76,27 @@ def test_window_opens_before_the_start_and_closes_at_the_end(api, world, clock):
     clock.advance(minutes=2)
     assert api(code)["verdict"] == "admit"
     late = world.mint(event="today")[2]  # ends in 4 h
-    clock.advance(hours=3)
-    assert api(late)["reason"] == "wrong_event_or_day"
+    clock.advance(hours=1, minutes=58)
+    assert api(late)["verdict"] == "admit"  # the last minutes still count
+    clock.advance(minutes=3)
+    assert api(world.mint(event="today")[2])["reason"] == "expired"  # over: expired, not "wrong day"
+
+
+def test_ticket_of_an_ended_event_is_expired_at_the_gate(api, world, clock, dbsession):
+    # Minted paid, never scanned, nothing sets its state: the event ends.
+    ticket_id, _serial, code = world.mint(event="today")  # starts in 1 h, ends in 4 h
+    delivered = world.mint(event="today", state="delivered")[2]
+    clock.advance(hours=4, minutes=1)
+    answer = api(code)
+    assert (answer["verdict"], answer["reason"]) == ("deny", "expired")
+    assert answer["holder"]["name"] == "Marie Dupont" and answer["reason_text"]
+    assert api(delivered)["reason"] == "expired"
+    # at another venue's gate too: the ticket is over everywhere
+    assert api(code, gate=world.gates["b1"])["reason"] == "expired"
+    # the scan only denies; the state moves with ``olympix expire-tickets``
+    assert dbsession.get(Ticket, ticket_id).state == "paid"
+    scans = dbsession.scalars(select(Scan).where(Scan.ticket_id == ticket_id)).all()
+    assert [(s.verdict, s.reason) for s in scans] == [("deny", "expired")] * 2
 
 
 def test_chosen_event_narrows_the_gate(api, world):
