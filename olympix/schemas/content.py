@@ -93,7 +93,7 @@ class EventTextsSchema(CSRFSchema):
 # --- a new event (created in the back office, published on approval) ------
 
 MAX_CAPACITY = 100000
-MAX_PRICE_EUROS = Decimal("10000")
+MAX_PRICE_EUROS = Decimal(10000)
 LOCAL_FORMATS = ("%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S")
 
 
@@ -110,7 +110,7 @@ class ParisDateTime(colander.SchemaType):
     def deserialize(self, node, cstruct):
         if cstruct in (colander.null, ""):
             return colander.null
-        from datetime import timezone
+        from datetime import UTC
 
         from ..i18n import PARIS
 
@@ -121,7 +121,7 @@ class ParisDateTime(colander.SchemaType):
             except ValueError:
                 continue
             if local is not None and 2000 <= local.year <= 2100:
-                return local.replace(tzinfo=PARIS).astimezone(timezone.utc)
+                return local.replace(tzinfo=PARIS).astimezone(UTC)
         raise colander.Invalid(node, _("Give a date and time, e.g. 2026-08-12 14:30 (Paris time)."))
 
 

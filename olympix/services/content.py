@@ -16,10 +16,17 @@ from pathlib import Path
 from pyramid.httpexceptions import HTTPForbidden
 from sqlalchemy import func, or_, select
 
-from ..i18n import _
+from ..i18n import PARIS, _
 from ..models import User
-from ..i18n import PARIS
-from ..models.catalogue import OFFER_SEATS, Event, EventState, Offer, OfferKind, Sport, Venue
+from ..models.catalogue import (
+    OFFER_SEATS,
+    Event,
+    EventState,
+    Offer,
+    OfferKind,
+    Sport,
+    Venue,
+)
 from ..models.content import (
     ContactMessage,
     ContentItem,

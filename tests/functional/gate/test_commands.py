@@ -12,7 +12,6 @@ from olympix.models import AuditEntry, Event, Ticket, TicketHistory
 from olympix.models.gate import DeviceToken
 from olympix.services.audit import first_broken_entry
 from olympix.services.clock import SystemClock
-
 from tests.functional.test_commands import olympix
 
 
