@@ -1,4 +1,5 @@
 """``/events``: the catalogue search page and each session as ``/events/<slug>``."""
+from ..security.permissions import Permission
 from ..services import catalogue
 from .root import root_child
 
@@ -20,4 +21,8 @@ class EventsFolder:
             raise KeyError(slug)
         event.__name__ = event.slug
         event.__parent__ = self
+        # An unpublished event does not exist for those who may not see it:
+        # a 404, not a sign-in page that would confirm the address is real.
+        if not self.request.has_permission(Permission.SITE_VIEW, event):
+            raise KeyError(slug)
         return event
