@@ -16,7 +16,7 @@ import logging
 from sqlalchemy import select, update
 
 from ..models import Order, OrderLine, OrderState, Payment, Ticket, User
-from . import booking, tickets
+from . import audit, booking, tickets
 from .email import send_email
 from .interfaces import IClock, IPaymentGateway
 from .payment import PaymentProviderError
@@ -166,6 +166,10 @@ def refund_payment(request, payment, payment_id=None, amount_cents=None, key_suf
                 updated_at=now(request))
         .execution_options(synchronize_session=False))
     request.dbsession.expire(payment)
+    # Automatic refunds (a late or mismatched payment) have no staff actor:
+    # the entry then names nobody, which is itself the information.
+    audit.record(request, "payment.refund", "order", payment.order_id, amount_cents=refund.amount,
+                 checkout=payment.checkout_id, reason=key_suffix)
     return refund
 
 

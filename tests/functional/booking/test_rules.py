@@ -243,6 +243,7 @@ def test_staff_cancel_order_and_ticket(testapp, buyer, make_event, make_user, db
     assert dbsession.scalar(select(Payment.status)) == "refunded"
     actions = dbsession.scalars(select(AuditEntry.action)).all()
     assert "order.cancel" in actions and "ticket.cancel" in actions
+    assert actions.count("payment.refund") == 2  # the ticket's share, then the rest
     # the buyer cannot reach the back office; a second cancel changes nothing
     assert "ne peut pas" in cancel_form.submit().follow().text
 
