@@ -9,10 +9,20 @@ from urllib.parse import unquote_to_bytes
 
 from pyramid.events import ContextFound, subscriber
 from pyramid.exceptions import BadCSRFToken
-from pyramid.httpexceptions import HTTPBadRequest, HTTPClientError, HTTPForbidden, HTTPNotFound, HTTPSeeOther
+from pyramid.httpexceptions import (
+    HTTPBadRequest,
+    HTTPClientError,
+    HTTPForbidden,
+    HTTPNotFound,
+    HTTPSeeOther,
+)
 from pyramid.renderers import render_to_response
 from pyramid.response import Response
-from pyramid.view import exception_view_config, forbidden_view_config, notfound_view_config
+from pyramid.view import (
+    exception_view_config,
+    forbidden_view_config,
+    notfound_view_config,
+)
 
 from ..i18n import _, translate
 
@@ -90,7 +100,7 @@ def readable_body(event):
     and inside the exception views, so the answer is the usual error page.
     """
     try:
-        event.request.POST
+        event.request.POST.items()
     except ValueError:  # UnicodeDecodeError included
         raise HTTPBadRequest() from None
 
@@ -116,10 +126,7 @@ def undecodable_address_tween_factory(handler, registry):
     def tween(request):
         if not _undecodable(request.environ):
             return handler(request)
-        try:
-            text = translate(request, MESSAGES[400])
-        except Exception:  # the language cannot be read either: the default one
-            text = MESSAGES[400]
+        text = translate(request, MESSAGES[400])  # the language comes from cookies and headers only
         if request.environ.get("PATH_INFO", "").startswith("/api/"):
             response = Response(status=400, content_type="application/json", charset="utf-8")
             response.json_body = {"error": text, "status": 400}

@@ -14,7 +14,6 @@ refused form changes nothing in the database.
 """
 import json
 import os
-import re
 import time
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 
@@ -171,12 +170,11 @@ class Crawler:
         path = urlsplit(response.request.url).path
         if status >= 500:
             self.problems.append(f"{self.role}: {what} → {status}")
-        elif path.startswith("/api/") and status >= 400:
-            if response.content_type != "application/json":
-                self.problems.append(f"{self.role}: {what} → {status} {response.content_type}, not JSON")
-        elif response.content_type == "text/html" and response.request.method != "HEAD":
-            if "<html" not in response.text[:500].lower():
-                self.problems.append(f"{self.role}: {what} → {status} HTML that is no page")
+        elif path.startswith("/api/") and status >= 400 and response.content_type != "application/json":
+            self.problems.append(f"{self.role}: {what} → {status} {response.content_type}, not JSON")
+        elif (response.content_type == "text/html" and response.request.method != "HEAD"
+              and "<html" not in response.text[:500].lower()):
+            self.problems.append(f"{self.role}: {what} → {status} HTML that is no page")
         return response
 
     def request(self, method, url, what=None, **kw):
@@ -264,7 +262,7 @@ class Crawler:
 
     def variants(self, fields):
         """(label, params) pairs: hostile values, repeated, missing fields, bad CSRF."""
-        kept = lambda n, k: n in STRUCTURE or k == "button"  # noqa: E731
+        kept = lambda n, k: n in STRUCTURE or k == "button"
         free = [n for n, _v, k in fields if not kept(n, k)]
         original = [(n, v) for n, v, _k in fields]
         if free:
@@ -283,7 +281,7 @@ class Crawler:
 
     def one_bad_field(self, fields):
         """Each field in turn hostile, the others plausible: gets past the first check."""
-        kept = lambda n, k: n in STRUCTURE or k == "button"  # noqa: E731
+        kept = lambda n, k: n in STRUCTURE or k == "button"
         free = [n for n, _v, k in fields if not kept(n, k)]
         for i, name in enumerate(dict.fromkeys(free)):
             for value in ("x" * 10_240, HOSTILE[2 + i % (len(HOSTILE) - 2)]):
