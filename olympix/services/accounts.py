@@ -11,8 +11,8 @@ from sqlalchemy import select, update
 from ..models import SignIn, User, UserState, VerificationCode
 from ..security import atrest, codes
 from ..security.principals import Role
+from .clock import now
 from .email import send_email
-from .interfaces import IClock
 from .sms import send_sms
 
 
@@ -28,10 +28,6 @@ class AccountDeleted:
 
     request: object
     user: User
-
-
-def now(request):
-    return request.find_service(IClock).now()
 
 
 def find_user(request, email):

@@ -10,7 +10,7 @@ import json
 from sqlalchemy import select
 
 from ..models.audit import GENESIS, AuditEntry
-from .interfaces import IClock
+from .clock import now
 
 
 def record(request, action, target_type, target_id, actor=None, **details):
@@ -23,7 +23,7 @@ def record(request, action, target_type, target_id, actor=None, **details):
     ).first()
     seq, prev_hash = (last.seq + 1, last.entry_hash) if last else (1, GENESIS)
     entry = AuditEntry(
-        seq=seq, at=request.find_service(IClock).now().replace(microsecond=0),
+        seq=seq, at=now(request).replace(microsecond=0),
         actor_id=actor.id if actor is not None else None, action=action,
         target_type=target_type, target_id=str(target_id),
         details=json.dumps(details, sort_keys=True, ensure_ascii=False, default=str),

@@ -25,7 +25,7 @@ from ..models import (
     OrderState,
     User,
 )
-from .interfaces import IClock
+from .clock import now
 
 REFERENCE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L
 REFERENCE_LENGTH = 10
@@ -37,10 +37,6 @@ class BookingRefused(Exception):
     def __init__(self, message):
         super().__init__(message)
         self.message = message
-
-
-def now(request):
-    return request.find_service(IClock).now()
 
 
 def setting(request, name):

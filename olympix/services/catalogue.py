@@ -18,15 +18,11 @@ from sqlalchemy.orm import selectinload
 
 from ..i18n import PARIS, _, translate
 from ..models import Event, EventState, Offer, Sport, Venue
-from .interfaces import IClock
+from .clock import now
 
 PER_PAGE = 12
 #: At or under this many seats (or 10 % of the session), the hint warns.
 FEW_SEATS = 20
-
-
-def now(request) -> datetime:
-    return request.find_service(IClock).now()
 
 
 def lang(request) -> str:

@@ -1,9 +1,25 @@
 """Time, injectable: tests move a FakeClock instead of sleeping."""
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, time, timedelta, timezone
 
 from zope.interface import implementer
 
+from ..i18n import PARIS
 from .interfaces import IClock
+
+
+def now(request):
+    """The current aware UTC time, from the clock service of this application."""
+    return request.find_service(IClock).now()
+
+
+def paris_day(when):
+    """The Games' calendar day (Europe/Paris) that an aware datetime falls in."""
+    return when.astimezone(PARIS).date()
+
+
+def paris_midnight(day):
+    """The aware UTC instant at which a Paris calendar day starts."""
+    return datetime.combine(day, time(0), tzinfo=PARIS).astimezone(timezone.utc)
 
 
 @implementer(IClock)

@@ -40,7 +40,7 @@ from ..security.principals import Role
 from . import audit
 from .email import send_email
 from .html import sanitize
-from .interfaces import IClock
+from .clock import now
 
 LANGS = ("fr", "en")
 
@@ -73,10 +73,6 @@ TRANSITION_NAMES = {
     "reject": _("Sent back"),
     "revise": _("Changed after publication"),
 }
-
-
-def now(request):
-    return request.find_service(IClock).now()
 
 
 # --- reading ---------------------------------------------------------------

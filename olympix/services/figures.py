@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 from sqlalchemy import and_, distinct, func, select
 
@@ -35,7 +35,7 @@ from ..models import (
     Visit,
 )
 from ..models.gate import Gate, Scan, Verdict
-from .interfaces import IClock
+from .clock import now, paris_day, paris_midnight
 
 DEFAULT_DAYS = 14
 MAX_DAYS = 400
@@ -136,18 +136,6 @@ class Period:
     @property
     def days(self):
         return [self.first + timedelta(days=n) for n in range((self.last - self.first).days + 1)]
-
-
-def paris_midnight(day):
-    return datetime.combine(day, time(0), tzinfo=PARIS).astimezone(timezone.utc)
-
-
-def paris_day(when):
-    return when.astimezone(PARIS).date()
-
-
-def now(request):
-    return request.find_service(IClock).now()
 
 
 def default_period(request):

@@ -16,14 +16,10 @@ from ..models.gate import DeviceToken, Gate, Scan
 from ..models.tickets import change_state
 from ..security.principals import Role
 from . import audit
-from .interfaces import IClock
+from .clock import now
 
 SLUG_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 _CONFIG_KEY = "olympix.gate.scan_config"
-
-
-def now(request):
-    return request.find_service(IClock).now()
 
 
 def scan_config(request):

@@ -18,16 +18,13 @@ from sqlalchemy import select, update
 from ..models import Order, OrderLine, OrderState, Payment, Ticket, User
 from . import audit, booking, tickets
 from .email import send_email
-from .interfaces import IClock, IPaymentGateway
+from .clock import now
+from .interfaces import IPaymentGateway
 from .payment import PaymentProviderError
 
 log = logging.getLogger(__name__)
 
 UNPAID = ("open", "failed", "canceled", "expired")
-
-
-def now(request):
-    return request.find_service(IClock).now()
 
 
 def gateway(request):

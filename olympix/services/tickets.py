@@ -24,13 +24,9 @@ from ..models import (
 from ..models.tickets import change_state
 from ..security import atrest, ticket_code
 from .accounts import AccountDeleted
-from .interfaces import IClock
+from .clock import now
 
 LIVE_STATES = (TicketState.PAID, TicketState.DELIVERED)
-
-
-def now(request):
-    return request.find_service(IClock).now()
 
 
 def new_serial():

@@ -9,16 +9,12 @@ from ..security.permissions import Permission
 from ..security.policy import sign_in, sign_out
 from ..services import accounts, audit
 from ..services.accounts import CodeCheck
-from .forms import FormError, run_form
+from .forms import FormError, flash, run_form
 from .navigation import safe_next
 
 TEMPLATE = "olympix:templates/account/{}.jinja2"
 WRONG_CODE = _("This code is not right. Check it and try again.")
 VOID_CODE = _("This code is no longer valid (expired, already used or too many tries). Ask for a new one.")
-
-
-def flash(request, message, queue="success", **mapping):
-    request.session.flash(request.localizer.translate(_(message, mapping=mapping or None)), queue)
 
 
 def redirect(request, *path, headers=None, **query):

@@ -15,12 +15,12 @@ from pyramid.response import Response
 from pyramid.view import view_config
 from sqlalchemy import func, select
 
-from ..i18n import _, translate
+from ..i18n import _
 from ..models import AuditEntry, User, UserState
 from ..resources.backoffice import AuditLogPage, BackofficeFolder, FiguresPage
 from ..security.permissions import Permission
 from ..services import accounts, audit, charts, figures
-from .forms import CSRFSchema, run_form
+from .forms import CSRFSchema, flash, run_form
 
 T = "olympix:templates/backoffice/{}.jinja2"
 AUDIT_PAGE_SIZE = 50
@@ -263,16 +263,15 @@ def deactivate(context, request):
     if user.state == UserState.DELETED:
         return {"form": None, "person": user, "people_url": people_url, "gone": True}
     if request.identity is not None and user.id == request.identity.id:
-        request.session.flash(translate(request, _("You cannot deactivate your own account here.")), "error")
+        flash(request, _("You cannot deactivate your own account here."), "error")
         return HTTPSeeOther(people_url)
 
     def success(data):
         role = user.role
         accounts.delete_account(request, user)
         audit.record(request, "account.deactivate", "user", user.id, role=role)
-        request.session.flash(translate(request, _("The account is deactivated: its personal data are "
-                                                   "erased and its unused tickets deactivated.")),
-                              "success")
+        flash(request, _("The account is deactivated: its personal data are "
+                         "erased and its unused tickets deactivated."))
         return HTTPSeeOther(request.resource_url(context.__parent__))
 
     values = run_form(request, DeactivateSchema(), _("Deactivate this account"), success)

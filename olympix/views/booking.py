@@ -6,7 +6,6 @@ services/tickets.py (codes, delivery).
 """
 
 from babel.dates import format_datetime
-from babel.numbers import format_currency
 from pyramid.httpexceptions import HTTPBadRequest, HTTPNotFound, HTTPSeeOther
 from pyramid.response import Response
 from pyramid.security import NO_PERMISSION_REQUIRED
@@ -14,7 +13,7 @@ from pyramid.view import view_config, view_defaults
 from sqlalchemy import select
 
 from ..gate import barcode
-from ..i18n import PARIS, _
+from ..i18n import PARIS, _, translate
 from ..models import (
     Event,
     Offer,
@@ -38,9 +37,10 @@ from ..schemas import booking as schemas
 from ..security.permissions import Permission
 from ..services import audit, booking, payments, ticket_pdf
 from ..services import tickets as ticket_service
+from ..services.catalogue import format_price
 from ..services.interfaces import IPaymentGateway
 from ..services.payment import CheckoutState, InvalidSignature, PaymentProviderError
-from .forms import FormError, make_form, run_form
+from .forms import FormError, flash, make_form, run_form
 
 TEMPLATE = "olympix:templates/booking/{}.jinja2"
 
@@ -64,45 +64,23 @@ def when(request, value, fmt="EEEE d MMMM y, HH:mm"):
     return format_datetime(value, fmt, tzinfo=PARIS, locale=request.locale_name)
 
 
-def money(request, cents, currency="EUR"):
-    return format_currency(cents / 100, currency, locale=request.locale_name)
-
-
-def tr(request, message):
-    """Translate, then fill ``%(name)s`` placeholders (Pyramid only fills ``${name}``)."""
-    text = request.localizer.translate(message)
-    mapping = getattr(message, "mapping", None)
-    return text % mapping if mapping else text
-
-
 def helpers(request, **values):
     values.update(
         when=lambda value, fmt="EEEE d MMMM y, HH:mm": when(request, value, fmt),
-        money=lambda cents: money(request, cents),
-        offer_name=lambda kind: tr(request, OFFER_NAMES.get(kind, kind)),
-        offer_description=lambda kind: tr(request, OFFER_DESCRIPTIONS.get(kind, "")),
-        order_state=lambda state: tr(request, ORDER_STATES.get(state, state)),
-        ticket_state=lambda state: tr(request, TICKET_STATES.get(state, state)),
+        money=lambda cents: format_price(request, cents),
+        offer_name=lambda kind: translate(request, OFFER_NAMES.get(kind, kind)),
+        offer_description=lambda kind: translate(request, OFFER_DESCRIPTIONS.get(kind, "")),
+        order_state=lambda state: translate(request, ORDER_STATES.get(state, state)),
+        ticket_state=lambda state: translate(request, TICKET_STATES.get(state, state)),
         ticket_visible=lambda event: ticket_service.is_visible(request, event),
         visible_from=lambda event: ticket_service.visible_from(request, event),
     )
     return values
 
 
-def flash(request, message, queue="success"):
-    """``message`` is a TranslationString, with its mapping if any."""
-    request.session.flash(tr(request, message), queue)
-
-
 def order_url(request, order, *elements, **query):
     return request.resource_url(request.root, "orders", order.reference, *elements,
                                 query=query or None)
-
-
-def book_form_values(request, event, offers=None):
-    """What templates/booking/_book_form.jinja2 needs (also used by the event page)."""
-    offers = offers if offers is not None else booking.offers_of(request, event)
-    return helpers(request, event=event, offers=offers)
 
 
 # -- booking on an event ----------------------------------------------------------------
@@ -116,8 +94,8 @@ class EventBookingViews:
     def book(self):
         request, event = self.request, self.context
         offers = booking.offers_of(request, event)
-        labels = {o.id: f"{tr(request, OFFER_NAMES.get(o.kind, o.kind))} — "
-                        f"{tr(request, OFFER_DESCRIPTIONS.get(o.kind, ''))} ({money(request, o.price_cents)})"
+        labels = {o.id: f"{translate(request, OFFER_NAMES.get(o.kind, o.kind))} — "
+                        f"{translate(request, OFFER_DESCRIPTIONS.get(o.kind, ''))} ({format_price(request, o.price_cents)})"
                   for o in offers}
 
         def success(data):
@@ -125,7 +103,7 @@ class EventBookingViews:
             try:
                 order = booking.hold(request, request.identity, event, offer, data["quantity"])
             except booking.BookingRefused as refused:
-                raise FormError(tr(request, refused.message)) from None
+                raise FormError(translate(request, refused.message)) from None
             return HTTPSeeOther(order_url(request, order))
 
         values = run_form(request, schemas.BookSchema(), _("Hold my seats"), success,
@@ -145,8 +123,8 @@ def seat_labels(request, order):
         per_unit = max(1, line.seats // line.quantity)
         for unit in range(line.quantity):
             for seat in range(per_unit):
-                labels.append(tr(request, _("%(offer)s %(unit)s — seat %(seat)s of %(seats)s", mapping={
-                    "offer": tr(request, OFFER_NAMES.get(offer.kind, offer.kind)),
+                labels.append(translate(request, _("%(offer)s %(unit)s — seat %(seat)s of %(seats)s", mapping={
+                    "offer": translate(request, OFFER_NAMES.get(offer.kind, offer.kind)),
                     "unit": unit + 1, "seat": seat + 1, "seats": per_unit})))
     return labels
 
@@ -208,7 +186,7 @@ class OrderViews:
                                   "please try again in a moment.")) from None
             return HTTPSeeOther(url)
 
-        button = tr(request, _("Pay %(amount)s", mapping={"amount": money(request, order.total_cents)}))
+        button = translate(request, _("Pay %(amount)s", mapping={"amount": format_price(request, order.total_cents)}))
         if request.method != "POST":
             return {"form": make_form(request, schemas.attendees_schema(labels), button,
                                       action=order_url(request, order, "@@pay")).render(appstruct)}
@@ -258,7 +236,7 @@ class OrderViews:
                 flash(request, _("You cancelled the payment. Your seats stay held until %(time)s: "
                                  "you can try again.", mapping={"time": until}), "info")
             else:
-                reason = tr(request, PAYMENT_MESSAGES.get(state.failure_reason or "",
+                reason = translate(request, PAYMENT_MESSAGES.get(state.failure_reason or "",
                                                                  _("The payment did not go through.")))
                 flash(request, _("%(reason)s Your seats stay held until %(time)s: you can try again "
                                  "with another card.", mapping={"reason": reason, "time": until}), "error")

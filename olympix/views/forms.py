@@ -1,4 +1,4 @@
-"""Deform forms: translated widgets, CSRF, and one way to run a form.
+"""Deform forms: translated widgets, CSRF, one way to run a form, and flash.
 
 ``run_form`` renders on GET and validates on POST; a concrete view only
 says which schema, which button and what to do with valid data.
@@ -9,7 +9,7 @@ from pkg_resources import resource_filename
 from pyramid.csrf import get_csrf_token
 from pyramid.threadlocal import get_current_request
 
-from ..i18n import _
+from ..i18n import _, translate
 
 
 def _translator(term):
@@ -61,13 +61,18 @@ def run_form(request, schema, button, on_success, appstruct=None, **bind):
         try:
             return on_success(data)
         except FormError as error:
-            form.validate_pstruct  # keep the same form object for rendering
             exc = colander.Invalid(form.schema, error.message if error.field is None else None)
             if error.field is not None:
                 exc[error.field] = error.message
             form.widget.handle_error(form, exc)
             return {"form": form.render(_strip_secrets(data))}
     return {"form": form.render(appstruct or {})}
+
+
+def flash(request, message, queue="success", **mapping):
+    """Show ``message`` on the next page, translated; ``mapping`` fills its
+    ``${name}`` or ``%(name)s`` placeholders (the localizer fills both)."""
+    request.session.flash(translate(request, message, **mapping), queue)
 
 
 def _strip_secrets(data):

@@ -20,17 +20,12 @@ from ..security.permissions import Permission
 from ..security.policy import device_token
 from ..services import gate as service
 from .errors import error_response
-from .forms import FormError, run_form
+from .forms import FormError, flash, run_form
 
 TEMPLATE = "olympix:templates/gate/{}.jinja2"
 SESSION_GATE = "gate.gate_id"
 SESSION_EVENT = "gate.event_id"
 MAX_CODE_CHARS = 10_000  # far above a code (29); the service refuses what is not one
-
-
-def flash(request, message, queue="success", **mapping):
-    text = request.localizer.translate(message)
-    request.session.flash(text % mapping if mapping else text, queue)
 
 
 def includeme(config):

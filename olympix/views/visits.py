@@ -8,9 +8,8 @@ import secrets
 from pyramid.events import NewResponse, subscriber
 from sqlalchemy.exc import IntegrityError
 
-from ..i18n import PARIS
 from ..models.figures import Visit
-from ..services.interfaces import IClock
+from ..services.clock import now, paris_day
 from .consent import VISITOR_COOKIE, consent_choice
 
 VISITOR_MAX_AGE = 395 * 24 * 3600  # 13 months, as the cookie policy says
@@ -26,7 +25,7 @@ def count_visit(event):
     if response.content_type != "text/html" or response.status_int >= 400:
         return
     # Days are Paris days, like every other figure of the back office.
-    day = request.find_service(IClock).now().astimezone(PARIS).date()
+    day = paris_day(now(request))
     today = day.isoformat()
     visitor, _sep, counted_day = request.cookies.get(VISITOR_COOKIE, "").partition(".")
     if counted_day == today and len(visitor) == 32:

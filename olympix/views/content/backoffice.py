@@ -7,7 +7,7 @@ import colander
 from pyramid.httpexceptions import HTTPBadRequest, HTTPNotFound, HTTPSeeOther
 from pyramid.view import view_config, view_defaults
 
-from ...i18n import _, translate
+from ...i18n import _
 from ...models.catalogue import Event
 from ...models.content import ContentKind, ContentState
 from ...resources import workflow
@@ -15,7 +15,7 @@ from ...resources.content import ContentFolder, ContentTask
 from ...schemas import content as schemas
 from ...security.permissions import Permission
 from ...services import content as service
-from ..forms import FormError, run_form
+from ..forms import FormError, flash, run_form
 
 T = "olympix:templates/content/{}.jinja2"
 SCHEMAS = {
@@ -30,10 +30,6 @@ NEW_TITLES = {
     ContentKind.NEWS: _("New news item"),
 }
 SLUG_TAKEN = _("This address is already used: choose another one.")
-
-
-def flash(request, message, queue="success"):
-    request.session.flash(translate(request, message), queue)
 
 
 def task_url(request, item, *elements):

@@ -13,6 +13,7 @@ from ...resources.content import PeopleFolder, Person
 from ...schemas.content import RoleSchema
 from ...security.permissions import Permission
 from ...services import content as service
+from ..forms import flash
 
 T = "olympix:templates/content/{}.jinja2"
 
@@ -34,15 +35,12 @@ def change_role(context, request):
         data = RoleSchema().bind(request=request).deserialize({"role": request.POST.get("role", "")})
         changed = service.change_role(request, context, data["role"])
     except colander.Invalid:
-        request.session.flash(translate(request, _("Choose a role.")), "error")
+        flash(request, _("Choose a role."), "error")
         return HTTPSeeOther(back)
     except service.RoleChangeError as error:
-        request.session.flash(translate(request, error.args[0]), "error")
+        flash(request, error.args[0], "error")
         return HTTPSeeOther(back)
     if changed:
-        # %-style placeholders are the project's convention (Jinja formats
-        # them); translationstring only fills ${} ones, so format here.
-        request.session.flash(translate(request, "%(name)s is now: %(role)s.") % {
-            "name": context.user.full_name,
-            "role": translate(request, service.ROLE_NAMES[context.user.role])}, "success")
+        flash(request, _("%(name)s is now: %(role)s."), name=context.user.full_name,
+              role=translate(request, service.ROLE_NAMES[context.user.role]))
     return HTTPSeeOther(back)

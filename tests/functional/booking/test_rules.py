@@ -2,12 +2,11 @@
 from datetime import timedelta
 
 import pytest
-from pyramid.scripting import prepare
 from sqlalchemy import func, select
 
 from olympix.models import AuditEntry, Event, Order, OrderAttendee, Payment, Ticket
 from tests.functional.booking.conftest import book
-from tests.functional.helpers import sign_in
+from tests.functional.helpers import in_request, sign_in
 
 
 def fresh(dbsession):
@@ -18,15 +17,6 @@ def fresh(dbsession):
 def seats_left(dbsession, event):
     fresh(dbsession)
     return dbsession.get(Event, event.id).seats_left
-
-
-def in_request(app, fn):
-    env = prepare(registry=app.registry)
-    try:
-        with env["request"].tm:
-            return fn(env["request"])
-    finally:
-        env["closer"]()
 
 
 def paid_order(app, dbsession, event, user_id, offer="duo", quantity=1):

@@ -8,7 +8,6 @@ import threading
 from datetime import timedelta
 
 import pytest
-from pyramid.scripting import prepare
 from sqlalchemy import func, select
 
 from olympix.models import (
@@ -24,20 +23,12 @@ from olympix.models import (
 )
 from olympix.services import booking, payments
 from olympix.services.payment import CheckoutState
+from tests.functional.helpers import in_request
 
 pytestmark = pytest.mark.mariadb
 
 BUYERS = 24
 CAPACITY = 7
-
-
-def in_request(app, fn):
-    env = prepare(registry=app.registry)
-    try:
-        with env["request"].tm:
-            return fn(env["request"])
-    finally:
-        env["closer"]()
 
 
 @pytest.fixture
