@@ -9,6 +9,7 @@ import zope.sqlalchemy
 import zope.sqlalchemy.datamanager
 from sqlalchemy import engine_from_config, event
 from sqlalchemy.orm import configure_mappers, sessionmaker
+from sqlalchemy.pool import NullPool
 
 from .meta import Base  # noqa: F401
 from .accounts import User, UserState, VerificationCode  # noqa: F401
@@ -35,15 +36,36 @@ zope.sqlalchemy.datamanager._retryable_errors.append(
 
 
 def get_engine(settings, prefix="sqlalchemy."):
-    engine = engine_from_config(settings, prefix, pool_pre_ping=True)
+    if str(settings.get(prefix + "url", "")).startswith("sqlite"):
+        # A fresh SQLite connection per checkout: a pooled connection could
+        # carry a read snapshot from its last use into the next request
+        # (stale reads, and "database is locked" when it then writes).
+        engine = engine_from_config(settings, prefix, poolclass=NullPool)
+    else:
+        engine = engine_from_config(settings, prefix, pool_pre_ping=True)
     if engine.dialect.name == "sqlite":
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, record):
+            # Let SQLAlchemy, not the sqlite3 module, say when a transaction
+            # starts (see _sqlite_begin).
+            dbapi_connection.isolation_level = None
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA busy_timeout=5000")
+            # Writers queue for the lock rather than fail (cron jobs and
+            # requests share one file in development).
+            cursor.execute("PRAGMA busy_timeout=30000")
             cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(connection):
+            # The embedded SQLite serves development and demos, not the
+            # sales rush: every transaction takes the write lock at once.
+            # A deferred transaction that reads and then writes fails with
+            # "database is locked" (without waiting) as soon as another
+            # connection wrote in between, and reads outside a transaction
+            # can see an older snapshot than the request that just committed.
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
     return engine
 
 

@@ -81,6 +81,11 @@ def seats_booked(request, user_id, event_id=None):
     return int(request.dbsession.scalar(query))
 
 
+def on_sale(event, current):
+    """Tickets are sold for published events until they start."""
+    return event.state == EventState.PUBLISHED and event.starts_at > current
+
+
 def hold(request, user, event, offer, quantity):
     """Hold ``quantity`` × ``offer`` on ``event`` for ``user``; returns the new Order.
 
@@ -93,7 +98,7 @@ def hold(request, user, event, offer, quantity):
     if not isinstance(quantity, int) or quantity < 1:
         raise BookingRefused(_("Choose at least one."))
     current = now(request)
-    if event.state != EventState.PUBLISHED or event.starts_at <= current:
+    if not on_sale(event, current):
         raise BookingRefused(_("This event is not on sale."))
     seats = quantity * offer.seats
     per_event = setting(request, "booking.max_per_event")

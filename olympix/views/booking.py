@@ -74,6 +74,7 @@ def helpers(request, **values):
         ticket_state=lambda state: translate(request, TICKET_STATES.get(state, state)),
         ticket_visible=lambda event: ticket_service.is_visible(request, event),
         visible_from=lambda event: ticket_service.visible_from(request, event),
+        booking_open=lambda event: booking.on_sale(event, booking.now(request)),
     )
     return values
 

@@ -51,8 +51,19 @@ def error_response(request, status, message):
         response.content_type = "application/json"
         response.json_body = {"error": text, "status": status}
         return response
-    response = render_to_response("olympix:templates/site/error.jinja2",
-                                  {"status": status, "message": text}, request=request)
+    try:
+        response = render_to_response("olympix:templates/site/error.jinja2",
+                                      {"status": status, "message": text}, request=request)
+    except Exception:
+        # The page frame reads the database (who is signed in); after a
+        # failed commit the request's transaction cannot be used any more.
+        # A plain page still tells the person what happened.
+        log.exception("the error page could not be rendered")
+        response = request.response
+        response.content_type = "text/html"
+        response.text = (f'<!doctype html><html lang="{request.locale_name}"><meta charset="utf-8">'
+                         f"<title>{status}</title><p>{html.escape(text)}</p>"
+                         f'<p><a href="/">olympix</a></p></html>')
     response.status_int = status
     return response
 
