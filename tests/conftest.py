@@ -194,8 +194,14 @@ def app(app_settings):
 
 def clean_database(engine):
     with engine.begin() as conn:
+        if engine.dialect.name in ("mysql", "mariadb"):
+            # Self-references (a re-issued ticket points at the one it
+            # replaces) are checked row by row by InnoDB.
+            conn.exec_driver_sql("SET FOREIGN_KEY_CHECKS = 0")
         for table in reversed(Base.metadata.sorted_tables):
             conn.execute(table.delete())
+        if engine.dialect.name in ("mysql", "mariadb"):
+            conn.exec_driver_sql("SET FOREIGN_KEY_CHECKS = 1")
 
 
 @pytest.fixture

@@ -1,7 +1,9 @@
 """Content in the tree: public pages, the contact form, the content back office.
 
-``/pages/<slug>`` (published pages and the FAQ), ``/contact``,
-``/backoffice/content/<id>`` (one content item under the workflow) and
+``/pages/<slug>`` (published pages and the FAQ), ``/news`` and
+``/news/<slug>`` (published news items), ``/contact``,
+``/backoffice/content/<id>`` (one content item under the workflow),
+``/backoffice/contact`` (the contact messages' inbox) and
 ``/backoffice/people/<id>`` (role management).
 """
 from ..models import User
@@ -43,6 +45,31 @@ class FaqPage:
         self.__parent__, self.__name__ = parent, name
 
 
+@root_child("news")
+class NewsFolder:
+    """``/news``: published news items, newest first; ``/news/<slug>``: one of them."""
+
+    def __init__(self, request):
+        self.request = request
+
+    def __getitem__(self, name):
+        if len(name) > 120:
+            raise KeyError(name)
+        item = self.request.dbsession.query(ContentItem).filter_by(
+            kind=ContentKind.NEWS, slug=name).one_or_none()
+        # Never published: the public must not learn it exists.
+        if item is None or not item.is_live:
+            raise KeyError(name)
+        return NewsItem(item, self, name)
+
+
+class NewsItem:
+    """The published version of a news item (a pending edit stays out of sight)."""
+
+    def __init__(self, item, parent, name):
+        self.item, self.__parent__, self.__name__ = item, parent, name
+
+
 @root_child("contact")
 class ContactFolder:
     """``/contact``: the contact form; open to everyone (root grants SITE_VIEW)."""
@@ -78,6 +105,17 @@ class ContentTask:
     @property
     def __acl__(self):
         return workflow.acl_for(self.item.state)
+
+
+@BackofficeFolder.child("contact")
+class ContactInbox:
+    """``/backoffice/contact``: messages sent through /contact, newest first.
+
+    Root grants managers ``contact:message:read`` (administrators hold everything).
+    """
+
+    def __init__(self, request):
+        self.request = request
 
 
 @BackofficeFolder.child("people")

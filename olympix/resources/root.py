@@ -20,7 +20,7 @@ class Root(Folder):
         (Allow, p.EDITOR, (P.CONTENT_EDIT, P.BACKOFFICE_VIEW)),
         (Allow, p.AGENT, (P.GATE_SCAN, P.TICKET_DEACTIVATE, P.BACKOFFICE_VIEW)),
         (Allow, p.MANAGER, (P.CONTENT_PUBLISH, P.STATS_VIEW, P.ROLE_GRANT_EDITOR,
-                            P.ORDER_REFUND, P.BACKOFFICE_VIEW)),
+                            P.ORDER_REFUND, P.CONTACT_READ, P.BACKOFFICE_VIEW)),
         (Allow, p.ADMIN, ALL_PERMISSIONS),
     ]
 

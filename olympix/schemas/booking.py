@@ -1,4 +1,4 @@
-"""Booking forms: pick an offer and how many, name the attendees, find an order."""
+"""Booking forms: pick an offer and how many, name the attendees, find an order, change a holder."""
 import colander
 import deform
 
@@ -58,3 +58,10 @@ class FindOrderSchema(CSRFSchema):
     reference = colander.SchemaNode(
         colander.String(), title=_("Order reference"), preparer=lambda v: v.strip().upper() if isinstance(v, str) else v,
         validator=colander.Regex(r"^[A-Z0-9]{4,16}$", msg=_("An order reference has letters and digits.")))
+
+
+class TransferSchema(CSRFSchema):
+    """The new holder's name: the ticket is re-issued in it (a new code)."""
+
+    first_name = name_part(_("First name"), "first_name", "off")
+    last_name = name_part(_("Last name"), "last_name", "off")

@@ -14,6 +14,7 @@ class Permission(StrEnum):
     CONTENT_VIEW = "content:item:view"
     CONTENT_EDIT = "content:item:edit"
     CONTENT_PUBLISH = "content:item:publish"
+    CONTACT_READ = "contact:message:read"
     GATE_SCAN = "gate:ticket:scan"
     TICKET_DEACTIVATE = "ticket:ticket:deactivate"
     STATS_VIEW = "backoffice:stats:view"

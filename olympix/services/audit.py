@@ -52,3 +52,45 @@ def first_broken_entry(dbsession):
         prev_hash = entry.entry_hash
         expected_seq += 1
     return None
+
+
+def head(dbsession):
+    """The last entry as ``(seq, entry_hash)``, or None for an empty log.
+
+    The chain alone cannot show that its last entries were removed: store
+    the head outside the database and check it later with ``missing_head``.
+    """
+    last = dbsession.execute(
+        select(AuditEntry.seq, AuditEntry.entry_hash).order_by(AuditEntry.seq.desc()).limit(1)
+    ).first()
+    return (last.seq, last.entry_hash) if last else None
+
+
+def parse_head(value):
+    """``"SEQ:HASH"`` as ``(seq, hash)``; ValueError when it is not one."""
+    seq, sep, digest = value.strip().partition(":")
+    digest = digest.strip().lower()
+    if not sep or not seq.strip().isdigit() or int(seq) < 1 or len(digest) != 64 \
+            or any(c not in "0123456789abcdef" for c in digest):
+        raise ValueError(f"expected SEQ:HASH (a sequence number and a 64-digit sha256), got {value!r}")
+    return int(seq), digest
+
+
+def missing_head(dbsession, seq, digest):
+    """Why the log no longer reaches the head ``(seq, digest)`` noted earlier, or None.
+
+    Meant after ``first_broken_entry`` found the chain whole: then the entry
+    at ``seq`` holding ``digest`` vouches for every entry before it.
+    """
+    entry = dbsession.execute(
+        select(AuditEntry.seq, AuditEntry.entry_hash).where(AuditEntry.seq == seq)
+    ).first()
+    if entry is None:
+        current = head(dbsession)
+        last = current[0] if current else 0
+        return (f"expected head #{seq} is missing: the log ends at #{last}, "
+                f"so entries #{last + 1} to #{seq} were removed")
+    if entry.entry_hash != digest:
+        return (f"expected head #{seq} sha256 {digest} differs from the stored "
+                f"sha256 {entry.entry_hash}: the log was rewritten up to #{seq}")
+    return None

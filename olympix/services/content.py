@@ -29,6 +29,7 @@ from ..models.catalogue import (
 )
 from ..models.content import (
     ContactMessage,
+    ContactStatus,
     ContentItem,
     ContentKind,
     ContentState,
@@ -110,6 +111,35 @@ def published_pages(request, kind=ContentKind.PAGE):
         select(ContentItem).where(ContentItem.kind == kind, ContentItem.published_at.is_not(None))
         .order_by(ContentItem.published_at.desc() if kind == ContentKind.NEWS else ContentItem.slug)
     ).all()
+
+
+NEWS_PAGE_SIZE = 10
+
+
+def news_page(request, number=1):
+    """One page of published news, newest first (a ``services.catalogue.Page``).
+
+    ``number`` is clamped to the pages there are.
+    """
+    from .catalogue import Page
+
+    published = (ContentItem.kind == ContentKind.NEWS, ContentItem.published_at.is_not(None))
+    total = request.dbsession.scalar(select(func.count(ContentItem.id)).where(*published))
+    pages = max(1, -(-total // NEWS_PAGE_SIZE))
+    number = min(max(1, number), pages)
+    rows = request.dbsession.scalars(
+        select(ContentItem).where(*published)
+        .order_by(ContentItem.published_at.desc(), ContentItem.id.desc())
+        .limit(NEWS_PAGE_SIZE).offset((number - 1) * NEWS_PAGE_SIZE)).all()
+    return Page(items=list(rows), number=number, pages=pages, total=total)
+
+
+def summary(html, length=240):
+    """The first words of an HTML body as plain text, for lists."""
+    text = " ".join(text_lines(html))
+    if len(text) <= length:
+        return text
+    return text[:length].rsplit(" ", 1)[0] + "…"
 
 
 def items(request, *, state=None, editor=None, kind=None):
@@ -426,6 +456,44 @@ def store_contact(request, data):
     # address here, and we must not relay their text to a stranger.
     send_email(request, "contact_ack", message.email, contact=message, subject_name=subject_name)
     return message
+
+
+CONTACT_STATUS_NAMES = {
+    ContactStatus.NEW: _("New"),
+    ContactStatus.HANDLED: _("Handled"),
+}
+INBOX_PAGE_SIZE = 50
+
+
+def contact_inbox(request, number=1, status=None):
+    """One page of contact messages, newest first (a ``services.catalogue.Page``).
+
+    ``status`` (new or handled) narrows the list; ``number`` is clamped.
+    """
+    from .catalogue import Page
+
+    clauses = [ContactMessage.status == status] if status in CONTACT_STATUS_NAMES else []
+    total = request.dbsession.scalar(select(func.count(ContactMessage.id)).where(*clauses))
+    pages = max(1, -(-total // INBOX_PAGE_SIZE))
+    number = min(max(1, number), pages)
+    rows = request.dbsession.scalars(
+        select(ContactMessage).where(*clauses)
+        .order_by(ContactMessage.created_at.desc(), ContactMessage.id.desc())
+        .limit(INBOX_PAGE_SIZE).offset((number - 1) * INBOX_PAGE_SIZE)).all()
+    return Page(items=list(rows), number=number, pages=pages, total=total)
+
+
+def unhandled_count(request):
+    return request.dbsession.scalar(
+        select(func.count(ContactMessage.id)).where(ContactMessage.status == ContactStatus.NEW))
+
+
+def mark_handled(request, message):
+    """Mark ``message`` handled; False when it already was."""
+    if message.status == ContactStatus.HANDLED:
+        return False
+    message.status = ContactStatus.HANDLED
+    return True
 
 
 # --- roles -----------------------------------------------------------------

@@ -1,10 +1,14 @@
-"""Tickets: minting, their code, delivery, deactivation.
+"""Tickets: minting, their code, delivery, deactivation, transfer and re-issue.
 
 Minting happens inside the transaction that marks the order paid (see
 services/payments.py): one batch INSERT of the tickets, one of their
 history rows. A ticket's code is never stored: it is computed from the
 serial, the owner's ``user_key`` and the ticket's ``ticket_key`` (both
 sealed at rest) under the current server key (security/ticket_code.py).
+
+Keys never change, tickets do: a transfer (new holder) or a re-issue
+(damaged ticket) mints a new ticket and deactivates the old one, so an old
+copy is refused at the gate (``reissue``).
 """
 import secrets
 from datetime import timedelta
@@ -12,6 +16,7 @@ from datetime import timedelta
 from pyramid.events import subscriber
 from sqlalchemy import insert, select, update
 
+from ..i18n import _
 from ..models import (
     Event,
     Order,
@@ -23,6 +28,7 @@ from ..models import (
 )
 from ..models.tickets import change_state
 from ..security import atrest, ticket_code
+from . import audit
 from .accounts import AccountDeleted
 from .clock import now
 
@@ -35,34 +41,107 @@ def new_serial():
     return secrets.randbelow(ticket_code.MAX_SERIAL - 1) + 1
 
 
+def _ticket_row(request, *, order_id, order_line_id, event_id, owner_id, first_name, last_name, at,
+                replaces_id=None):
+    """The columns of one new ticket: a fresh serial and a fresh sealed ``ticket_key``.
+
+    The one place a ticket is made: ``mint`` (a paid order) and ``reissue``
+    (a transfer or a damaged ticket) both build their rows here.
+    """
+    data_keys = request.registry.settings["olympix.data_keys.parsed"]
+    return {
+        "serial": new_serial(), "order_id": order_id, "order_line_id": order_line_id,
+        "event_id": event_id, "owner_id": owner_id,
+        "attendee_first_name": first_name, "attendee_last_name": last_name,
+        "ticket_key": atrest.seal(data_keys, atrest.new_key(), "ticket_key"),
+        "state": TicketState.PAID, "created_at": at, "state_changed_at": at, "replaces_id": replaces_id,
+    }
+
+
+def _minted_history(ticket_id, at, actor_id, reason="minted"):
+    return {"ticket_id": ticket_id, "from_state": None, "to_state": TicketState.PAID, "at": at,
+            "actor_id": actor_id, "reason": reason}
+
+
 def mint(request, order, actor_id=None):
     """Create the tickets of a just-paid order (one per attendee seat)."""
-    settings = request.registry.settings
-    data_keys = settings["olympix.data_keys.parsed"]
     current = now(request)
     dbsession = request.dbsession
     attendees = dbsession.scalars(select(OrderAttendee).where(OrderAttendee.order_id == order.id)
                                   .order_by(OrderAttendee.position)).all()
     lines = {line.id: line for line in order.lines}
     buyer = dbsession.get(User, order.user_id)
-    rows = [{
-        "serial": new_serial(), "order_id": order.id, "order_line_id": a.order_line_id,
-        "event_id": lines[a.order_line_id].event_id, "owner_id": order.user_id,
-        "attendee_first_name": a.first_name or buyer.first_name,
-        "attendee_last_name": a.last_name or buyer.last_name,
-        "ticket_key": atrest.seal(data_keys, atrest.new_key(), "ticket_key"),
-        "state": TicketState.PAID, "created_at": current, "state_changed_at": current,
-    } for a in attendees]
+    rows = [_ticket_row(
+        request, order_id=order.id, order_line_id=a.order_line_id,
+        event_id=lines[a.order_line_id].event_id, owner_id=order.user_id,
+        first_name=a.first_name or buyer.first_name, last_name=a.last_name or buyer.last_name, at=current,
+    ) for a in attendees]
     if not rows:
         return []
     # executemany: PyMySQL rewrites it into one multi-row INSERT.
     dbsession.execute(insert(Ticket), rows)
     ids = dbsession.scalars(select(Ticket.id).where(Ticket.order_id == order.id)
                             .order_by(Ticket.id)).all()
-    dbsession.execute(insert(TicketHistory), [
-        {"ticket_id": ticket_id, "from_state": None, "to_state": TicketState.PAID, "at": current,
-         "actor_id": actor_id, "reason": "minted"} for ticket_id in ids])
+    dbsession.execute(insert(TicketHistory), [_minted_history(ticket_id, current, actor_id) for ticket_id in ids])
     return ids
+
+
+class ReissueRefused(Exception):
+    """The ticket cannot be replaced (no longer live, or its event started); ``message`` says why."""
+
+    def __init__(self, message):
+        super().__init__(message)
+        self.message = message
+
+
+NOT_LIVE = _("This ticket can no longer be changed: it has been used, cancelled or replaced.")
+EVENT_STARTED = _("This ticket can no longer be changed: the event has started.")
+EVENT_OVER = _("This ticket can no longer be changed: the event is over.")
+
+
+def transfer_open(request, event):
+    """The holder may put a ticket in another name until the event starts."""
+    return now(request) < event.starts_at
+
+
+def reissue(request, ticket, *, first_name=None, last_name=None, actor_id, reason):
+    """Replace ``ticket`` by a new one: new serial, new ``ticket_key``, so a new code.
+
+    With names it is a transfer (the holder changes), without a re-issue
+    (same names, e.g. a damaged ticket). In the request's transaction: the
+    old ticket goes paid/delivered → deactivated through ``change_state``
+    (one conditional UPDATE: if a gate scanned it or staff cancelled it in
+    the meantime nothing moves and ReissueRefused is raised, so a ticket is
+    never both used and replaced), then one ticket is minted for the same
+    order, line, event and owner, ``replaces_id`` pointing at the old one.
+    Returns the new Ticket.
+    """
+    dbsession = request.dbsession
+    current = now(request)
+    event = dbsession.get(Event, ticket.event_id)
+    if event.ends_at <= current:
+        raise ReissueRefused(EVENT_OVER)
+    transfer = first_name is not None or last_name is not None
+    old_names = (ticket.attendee_first_name, ticket.attendee_last_name)
+    if change_state(dbsession, ticket.id, TicketState.DEACTIVATED, at=current, allowed_from=set(LIVE_STATES),
+                    actor_id=actor_id, reason=reason) is None:
+        raise ReissueRefused(NOT_LIVE)
+    # change_state wrote with a bulk UPDATE: reload the row's state.
+    dbsession.expire(ticket, ["state", "state_changed_at", "state_reason"])
+    row = _ticket_row(
+        request, order_id=ticket.order_id, order_line_id=ticket.order_line_id, event_id=ticket.event_id,
+        owner_id=ticket.owner_id, first_name=old_names[0] if first_name is None else first_name,
+        last_name=old_names[1] if last_name is None else last_name, at=current, replaces_id=ticket.id)
+    new_id = dbsession.execute(insert(Ticket).values(row)).inserted_primary_key[0]
+    dbsession.execute(insert(TicketHistory).values(_minted_history(new_id, current, actor_id, reason)))
+    new = dbsession.get(Ticket, new_id)
+    details = {"replaces": ticket.serial, "serial": new.serial, "reason": reason}
+    if transfer:
+        details["from_name"] = " ".join(old_names).strip()
+        details["to_name"] = new.attendee_name
+    audit.record(request, "ticket.transfer" if transfer else "ticket.reissue", "ticket", new.serial,
+                 actor=dbsession.get(User, actor_id) if actor_id else None, **details)
+    return new
 
 
 def code_for(request, ticket, owner=None):
@@ -129,6 +208,11 @@ def expire_ended(request, limit=500):
                 moved += 1
                 break
     return moved
+
+
+def replacement_of(request, ticket):
+    """The ticket that replaced ``ticket`` (a transfer or a re-issue), or None."""
+    return request.dbsession.scalar(select(Ticket).where(Ticket.replaces_id == ticket.id))
 
 
 def tickets_of_order(request, order_id):

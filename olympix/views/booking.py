@@ -299,17 +299,72 @@ class TicketViews:
 
     @view_config(renderer=TEMPLATE.format("mticket"), request_method="GET")
     def mobile(self):
-        request, ticket = self.request, self.ticket
-        if not ticket_service.is_visible(request, self.event):
+        if not ticket_service.is_visible(self.request, self.event):
             return self.not_yet()
+        return self.page()
+
+    def page(self, transfer_form=None):
+        request, ticket = self.request, self.ticket
         live = ticket.state in ticket_service.LIVE_STATES
         if live:
             ticket_service.mark_delivered(request, ticket)
+        if transfer_form is None and self.can_transfer():
+            transfer_form = self.make_transfer_form().render(
+                {"first_name": ticket.attendee_first_name, "last_name": ticket.attendee_last_name})
         code = ticket_service.code_for(request, ticket)
         line = request.dbsession.get(OrderLine, ticket.order_line_id) if ticket.order_line_id else None
         offer = request.dbsession.get(Offer, line.offer_id) if line else None
         return helpers(request, ticket=ticket, event=self.event, code=code, live=live, offer=offer,
-                       qr_svg=barcode.qr_svg(code, module_mm=2) if live else None)
+                       qr_svg=barcode.qr_svg(code, module_mm=2) if live else None,
+                       transfer_form=transfer_form,
+                       replacement=None if live else ticket_service.replacement_of(request, ticket))
+
+    # -- the holder puts the ticket in another name: a new ticket, the old one stops working
+
+    TRANSFER_BUTTON = _("Issue the ticket in this name")
+
+    def can_transfer(self):
+        return (self.ticket.state in ticket_service.LIVE_STATES
+                and ticket_service.transfer_open(self.request, self.event))
+
+    def make_transfer_form(self):
+        form = make_form(self.request, schemas.TransferSchema(), self.TRANSFER_BUTTON, formid="transfer",
+                         action=self.request.resource_url(self.context, "@@transfer"))
+        # The page is shown at the gate: focusing the name field would scroll
+        # past the QR code and open the phone's keyboard.
+        for field in form.children:
+            field.autofocus = None
+        return form
+
+    @view_config(name="transfer", request_method="POST", renderer=TEMPLATE.format("mticket"))
+    def transfer(self):
+        request, ticket = self.request, self.ticket
+        if not ticket_service.is_visible(request, self.event):
+            return self.not_yet()
+        back = HTTPSeeOther(request.resource_url(self.context))
+        if not self.can_transfer():
+            flash(request, ticket_service.EVENT_STARTED if ticket.state in ticket_service.LIVE_STATES
+                  else ticket_service.NOT_LIVE, "error")
+            return back
+
+        def success(data):
+            try:
+                new = ticket_service.reissue(request, ticket, first_name=data["first_name"],
+                                             last_name=data["last_name"], actor_id=request.identity.id,
+                                             reason="transfer")
+            except ticket_service.ReissueRefused as refused:
+                flash(request, refused.message, "error")
+                return back
+            flash(request, _("This ticket is now in the name of %(name)s, with a new code. The previous "
+                             "ticket no longer works: only this one will be accepted at the gate.",
+                             mapping={"name": new.attendee_name}))
+            return HTTPSeeOther(request.resource_url(request.root, "tickets", new.id, ""))
+
+        values = run_form(request, schemas.TransferSchema(), self.TRANSFER_BUTTON, success, formid="transfer",
+                          action=request.resource_url(self.context, "@@transfer"))
+        if isinstance(values, dict):
+            return self.page(values["form"])
+        return values
 
     @view_config(name="pdf", request_method="GET")
     def pdf(self):
@@ -413,6 +468,24 @@ class BackofficeOrderViews:
             flash(request, _("Ticket cancelled and refunded; its seat is back on sale."))
         else:
             flash(request, _("This ticket cannot be cancelled in its state."), "error")
+        return self.back()
+
+
+    @view_config(name="reissue", request_method="POST")
+    def reissue(self):
+        """A damaged ticket: the same names on a new ticket, the old code stops working."""
+        request, order = self.request, self.order
+        raw = request.POST.get("ticket", "")
+        ticket = request.dbsession.get(Ticket, int(raw)) if raw.isdigit() and len(raw) < 12 else None
+        if ticket is None or ticket.order_id != order.id:
+            raise HTTPNotFound()
+        try:
+            new = ticket_service.reissue(request, ticket, actor_id=request.identity.id, reason="re-issued by staff")
+        except ticket_service.ReissueRefused as refused:
+            flash(request, refused.message, "error")
+            return self.back()
+        flash(request, _("Ticket re-issued with serial %(serial)s; the previous ticket no longer works.",
+                         mapping={"serial": new.serial}))
         return self.back()
 
 

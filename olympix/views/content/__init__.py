@@ -1,9 +1,13 @@
-"""Site content: public pages, FAQ, contact form (public.py); the content
+"""Site content: public pages, FAQ, news, contact form (public.py); the content
 back office and its validation queue (backoffice.py); role management
 (people.py)."""
 
 
 def includeme(config):
+    from ...i18n import _
+    from ...security.permissions import Permission
+
+    config.add_nav_item("/news", _("News"), Permission.SITE_VIEW, order=20)
     config.add_subscriber(_content_names, "pyramid.events.BeforeRender")
 
 

@@ -1,10 +1,17 @@
-"""What everyone reads: /pages/<slug>, the FAQ, and the /contact form."""
+"""What everyone reads: /pages/<slug>, the FAQ, /news, and the /contact form."""
 from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.view import view_config
 
-from ...i18n import _
+from ...i18n import PARIS, _
 from ...models.content import ContentKind
-from ...resources.content import ContactFolder, FaqPage, PagesFolder, PublicPage
+from ...resources.content import (
+    ContactFolder,
+    FaqPage,
+    NewsFolder,
+    NewsItem,
+    PagesFolder,
+    PublicPage,
+)
 from ...schemas.content import ContactSchema
 from ...security.permissions import Permission
 from ...services import content as service
@@ -31,6 +38,38 @@ def page(context, request):
 def faq(context, request):
     return {"groups": service.faq(request, service.lang_of(request)),
             "news": service.published_pages(request, ContentKind.NEWS)[:3]}
+
+
+def _local_day(at):
+    return at.astimezone(PARIS) if at is not None and at.tzinfo is not None else at
+
+
+@view_config(context=NewsFolder, renderer=T.format("news"), permission=Permission.SITE_VIEW)
+def news(context, request):
+    """Published news, newest first, ten a page, in the person's language."""
+    try:
+        number = int(request.params.get("page", "1")[:6])
+    except ValueError:
+        number = 1
+    lang = service.lang_of(request)
+    page = service.news_page(request, number)
+    entries = []
+    for item in page.items:
+        title, body = service.published_text(item, lang)
+        entries.append({"slug": item.slug, "title": title, "summary": service.summary(body),
+                        "published": _local_day(item.published_at)})
+
+    def page_url(n):
+        return f"{request.application_url}/news" + (f"?page={n}" if n > 1 else "")
+
+    return {"page": page, "entries": entries, "page_url": page_url}
+
+
+@view_config(context=NewsItem, renderer=T.format("news_item"), permission=Permission.SITE_VIEW)
+def news_item(context, request):
+    title, body = service.published_text(context.item, service.lang_of(request))
+    return {"title": title, "body": body, "published": _local_day(context.item.published_at),
+            "news_url": f"{request.application_url}/news"}
 
 
 def contact_url(request, *elements):

@@ -16,7 +16,7 @@ import secrets
 import pytest
 from sqlalchemy.orm import Session
 
-from olympix.models import ContentItem, Order
+from olympix.models import ContactMessage, ContentItem, Order
 from olympix.models.gate import DeviceToken
 from olympix.services.figures import TABLES
 from tests.functional.gate.world import build_world
@@ -41,6 +41,8 @@ PAGES = [
     ("/backoffice/content/@@queue", {"manager", "admin"}),
     ("/backoffice/content/@@events", {"editor", "manager", "admin"}),
     ("/backoffice/people", {"manager", "admin"}),
+    ("/backoffice/contact", {"manager", "admin"}),
+    ("/backoffice/contact?status=handled&page=2", {"manager", "admin"}),
     ("/backoffice/orders", {"manager", "admin"}),
     ("/backoffice/gates", {"admin"}),
     ("/backoffice/gates/@@add-gate", {"admin"}),
@@ -70,6 +72,7 @@ PAGES = [
 ACTIONS = [
     ("/backoffice/people/{target}/@@deactivate", {"admin"}, "/backoffice/people"),
     ("/backoffice/people/{target}/@@role", {"manager", "admin"}, "/backoffice/people"),
+    ("/backoffice/contact/@@handle", {"manager", "admin"}, "/backoffice/contact"),
     ("/backoffice/gates/@@toggle", {"admin"}, "/backoffice/gates"),
     ("/backoffice/gates/@@revoke", {"admin"}, "/backoffice/gates"),
     ("/gate/@@choose", {"agent", "admin"}, "/gate/"),
@@ -124,6 +127,12 @@ class Things:
         return self._add(DeviceToken(token_sha256=secrets.token_hex(32), label="scanner",
                                      gate_id=self.world.gate_ids["a1"], agent_id=self.agent,
                                      created_at=self.now))
+
+    def contact(self):
+        """A new contact message, not handled yet."""
+        n = next(self.numbers)
+        return self._add(ContactMessage(subject="other", message=f"Message {n}", email=f"sender-{n}@example.test",
+                                        ip="192.0.2.1", locale="fr", created_at=self.now))
 
     def person(self):
         n = next(self.numbers)
@@ -231,6 +240,8 @@ FORM_ACTIONS = [
      lambda t, c: (f"/backoffice/people/{t.person()}/@@deactivate", {})),
     ("people role", {"manager", "admin"}, {303},
      lambda t, c: (f"/backoffice/people/{t.person()}/@@role", {"role": "editor"})),
+    ("contact handle", {"manager", "admin"}, {303},
+     lambda t, c: ("/backoffice/contact/@@handle", {"message_id": str(t.contact())})),
     ("gate choose", {"agent", "admin"}, {303},
      lambda t, c: ("/gate/@@choose", {"gate_id": str(t.world.gate_ids["a1"])})),
 ]
@@ -298,13 +309,16 @@ def test_deactivation_by_an_administrator(client_as, target, dbsession):
 
 def test_home_shows_what_each_role_may_do(client_as):
     expected = {
-        "editor": ({"/backoffice/content"}, {"/backoffice/figures", "/backoffice/audit", "/gate/"}),
+        "editor": ({"/backoffice/content"}, {"/backoffice/figures", "/backoffice/audit", "/gate/",
+                                             "/backoffice/contact"}),
         "agent": ({"/gate/", "/gate/@@history"}, {"/backoffice/content", "/backoffice/figures",
-                                                  "/backoffice/audit"}),
-        "manager": ({"/backoffice/content/@@queue", "/backoffice/figures", "/backoffice/people"},
+                                                  "/backoffice/audit", "/backoffice/contact"}),
+        "manager": ({"/backoffice/content/@@queue", "/backoffice/figures", "/backoffice/people",
+                     "/backoffice/contact"},
                     {"/backoffice/audit", "/backoffice/gates", "/gate/"}),
         "admin": ({"/backoffice/content", "/backoffice/content/@@queue", "/backoffice/figures",
-                   "/backoffice/people", "/backoffice/audit", "/backoffice/gates", "/gate/"}, set()),
+                   "/backoffice/people", "/backoffice/audit", "/backoffice/gates", "/gate/",
+                   "/backoffice/contact"}, set()),
     }
     for role, (shown, hidden) in expected.items():
         page = client_as(role).get("/backoffice")

@@ -56,6 +56,69 @@ def test_verify_names_a_removed_entry(ini, entries, db_engine):
     assert "seq 2" in result.stderr and "missing" in result.stderr
 
 
+def printed_head(result):
+    """The ``SEQ:HASH`` that ``audit verify`` prints for ``--expect-head``."""
+    return result.stdout.split("--expect-head ")[1].split()[0]
+
+
+def test_verify_prints_the_head_and_an_intact_log_reaches_it(ini, entries, db_engine):
+    result = olympix("audit", "verify", ini)
+    assert result.returncode == 0, result.stderr
+    with db_engine.connect() as conn:
+        digest = conn.execute(text("SELECT entry_hash FROM audit_log WHERE seq = 5")).scalar()
+    assert f"audit log intact: 5 entries, head #5 sha256 {digest}" in result.stdout
+    assert printed_head(result) == f"5:{digest}"
+    again = olympix("audit", "verify", ini, "--expect-head", f"5:{digest}")
+    assert again.returncode == 0, again.stderr
+    assert "intact: 5 entries" in again.stdout
+
+
+def test_verify_passes_when_the_log_grew_past_the_expected_head(ini, entries, app):
+    noted = printed_head(olympix("audit", "verify", ini))
+    env = prepare(registry=app.registry)
+    request = env["request"]
+    try:
+        with request.tm:
+            audit.record(request, "order.refund", "order", "R9")
+    finally:
+        env["closer"]()
+    result = olympix("audit", "verify", ini, "--expect-head", noted)
+    assert result.returncode == 0, result.stderr
+    assert "intact: 6 entries, head #6" in result.stdout
+
+
+def test_expect_head_detects_the_removal_of_the_last_entries(ini, entries, db_engine):
+    noted = printed_head(olympix("audit", "verify", ini))
+    with db_engine.begin() as conn:
+        conn.execute(text("DELETE FROM audit_log WHERE seq >= 4"))
+    assert olympix("audit", "verify", ini).returncode == 0  # the chain alone cannot see it
+    result = olympix("audit", "verify", ini, "--expect-head", noted)
+    assert result.returncode == 1
+    assert "head #5 is missing" in result.stderr and "ends at #3" in result.stderr
+    assert "#4 to #5 were removed" in result.stderr
+
+
+def test_expect_head_detects_a_rewritten_tail(ini, entries, app, db_engine):
+    noted = printed_head(olympix("audit", "verify", ini))
+    with db_engine.begin() as conn:
+        conn.execute(text("DELETE FROM audit_log WHERE seq = 5"))
+    env = prepare(registry=app.registry)
+    request = env["request"]
+    try:
+        with request.tm:  # a valid new entry #5 in place of the removed one
+            audit.record(request, "order.refund", "order", "forged")
+    finally:
+        env["closer"]()
+    result = olympix("audit", "verify", ini, "--expect-head", noted)
+    assert result.returncode == 1
+    assert "head #5" in result.stderr and "differs" in result.stderr
+
+
+def test_expect_head_rejects_a_malformed_value(ini, entries):
+    result = olympix("audit", "verify", ini, "--expect-head", "five")
+    assert result.returncode == 2 and "SEQ:HASH" in result.stderr
+
+
 def test_verify_on_an_empty_log(ini, testapp):
     result = olympix("audit", "verify", ini)
     assert result.returncode == 0 and "intact: 0 entries" in result.stdout
