@@ -450,13 +450,18 @@ class BackofficeOrderViews:
             flash(request, _("This order cannot be cancelled in its state."), "error")
         return self.back()
 
+    def posted_ticket(self):
+        """The ticket of this order named by the form, or 404."""
+        raw = self.request.POST.get("ticket", "")
+        ticket = self.request.dbsession.get(Ticket, int(raw)) if raw.isdigit() and len(raw) < 12 else None
+        if ticket is None or ticket.order_id != self.order.id:
+            raise HTTPNotFound()
+        return ticket
+
     @view_config(name="cancel-ticket", request_method="POST")
     def cancel_ticket(self):
         request, order = self.request, self.order
-        raw = request.POST.get("ticket", "")
-        ticket = request.dbsession.get(Ticket, int(raw)) if raw.isdigit() and len(raw) < 12 else None
-        if ticket is None or ticket.order_id != order.id:
-            raise HTTPNotFound()
+        ticket = self.posted_ticket()
         try:
             done = payments.cancel_ticket(request, ticket, request.identity)
         except PaymentProviderError:
@@ -470,15 +475,11 @@ class BackofficeOrderViews:
             flash(request, _("This ticket cannot be cancelled in its state."), "error")
         return self.back()
 
-
     @view_config(name="reissue", request_method="POST")
     def reissue(self):
         """A damaged ticket: the same names on a new ticket, the old code stops working."""
-        request, order = self.request, self.order
-        raw = request.POST.get("ticket", "")
-        ticket = request.dbsession.get(Ticket, int(raw)) if raw.isdigit() and len(raw) < 12 else None
-        if ticket is None or ticket.order_id != order.id:
-            raise HTTPNotFound()
+        request = self.request
+        ticket = self.posted_ticket()
         try:
             new = ticket_service.reissue(request, ticket, actor_id=request.identity.id, reason="re-issued by staff")
         except ticket_service.ReissueRefused as refused:
