@@ -26,6 +26,15 @@ from pyramid.path import AssetResolver
 
 _ = TranslationStringFactory("olympix")
 
+
+def _p(context, msgid, **kw):
+    """A message whose translation depends on what it names (gettext's pgettext).
+
+    "Cancelled" is "Annulée" for an order and "Annulé" for a ticket: the
+    context ("order", "ticket") tells the catalogue which (``msgctxt``).
+    """
+    return _(msgid, context=context, **kw)
+
 # The Games' local time: dates and times are shown, and days counted, in it.
 PARIS = ZoneInfo("Europe/Paris")
 

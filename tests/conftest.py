@@ -219,7 +219,7 @@ def sms_outbox(sms_server):
 @pytest.fixture
 def clock(app):
     """The application's FakeClock, reset to now; move it with advance()."""
-    from olympix.services.interfaces import IClock
+    from olympix.interfaces import IClock
     from pyramid.request import Request
 
     from pyramid.request import apply_request_extensions

@@ -17,7 +17,7 @@ from .audit import AuditEntry  # noqa: F401
 from .figures import SignIn, Visit  # noqa: F401
 from .catalogue import Event, EventState, Offer, OfferKind, Sport, Venue  # noqa: F401
 from .content import ContactMessage, ContentHistory, ContentItem, ContentText  # noqa: F401
-from .orders import Order, OrderAttendee, OrderLine, OrderState, Payment  # noqa: F401
+from .orders import Order, OrderAttendee, OrderLine, OrderState, Payment, PaymentStatus  # noqa: F401
 from .tickets import Ticket, TicketHistory, TicketState  # noqa: F401
 from .gate import DeviceToken, Gate, Scan, Verdict  # noqa: F401
 

@@ -8,12 +8,17 @@ diagnose misconfigured scanners, and its SHA-256.
 """
 from datetime import datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .catalogue import Venue
 from .meta import Base, UTCDateTime
+
+if TYPE_CHECKING:  # only for the annotations of the relationships
+    from .accounts import User
+    from .tickets import Ticket
 
 
 class Verdict(StrEnum):
@@ -51,6 +56,8 @@ class Scan(Base):
     code_sha256: Mapped[str] = mapped_column(String(64))
 
     gate: Mapped[Gate] = relationship()
+    ticket: Mapped["Ticket | None"] = relationship()
+    agent: Mapped["User"] = relationship()
 
 
 class DeviceToken(Base):
@@ -73,3 +80,4 @@ class DeviceToken(Base):
     revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     gate: Mapped[Gate] = relationship()
+    agent: Mapped["User"] = relationship(foreign_keys=[agent_id])

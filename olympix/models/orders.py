@@ -6,11 +6,16 @@ only the provider's references, the brand and the last four digits.
 """
 from datetime import datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .meta import Base, UTCDateTime
+
+if TYPE_CHECKING:  # only for the annotations of the relationships
+    from .accounts import User
+    from .catalogue import Event, Offer
 
 
 class OrderState(StrEnum):
@@ -18,6 +23,22 @@ class OrderState(StrEnum):
     PAID = "paid"
     EXPIRED = "expired"  # hold ran out, seats given back
     CANCELLED = "cancelled"  # cancelled by staff (refunded if it was paid)
+
+
+class PaymentStatus(StrEnum):
+    """A checkout session's status, as the provider reports it (plus ``refunded``)."""
+
+    OPEN = "open"
+    PAID = "paid"
+    FAILED = "failed"
+    CANCELED = "canceled"  # the provider's spelling
+    EXPIRED = "expired"
+    REFUNDED = "refunded"  # paid, then refunded in full
+
+
+#: Statuses from which a provider's "paid" may still complete the order.
+UNPAID_STATUSES = (PaymentStatus.OPEN, PaymentStatus.FAILED, PaymentStatus.CANCELED,
+                   PaymentStatus.EXPIRED)
 
 
 class Order(Base):
@@ -43,7 +64,9 @@ class Order(Base):
     # conditional UPDATE, so the periodic command never sends it twice).
     notice_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    lines: Mapped[list["OrderLine"]] = relationship(back_populates="order", cascade="all, delete-orphan")
+    buyer: Mapped["User"] = relationship()
+    lines: Mapped[list["OrderLine"]] = relationship(back_populates="order", cascade="all, delete-orphan",
+                                                    order_by="OrderLine.id")
     payments: Mapped[list["Payment"]] = relationship(back_populates="order", cascade="all, delete-orphan",
                                                      order_by="Payment.id")
     attendees: Mapped[list["OrderAttendee"]] = relationship(
@@ -67,6 +90,12 @@ class OrderLine(Base):
     unit_price_cents: Mapped[int] = mapped_column(Integer)
 
     order: Mapped[Order] = relationship(back_populates="lines")
+    event: Mapped["Event"] = relationship()
+    offer: Mapped["Offer"] = relationship()
+
+    @property
+    def seats_per_unit(self):
+        return max(1, self.seats // self.quantity)
 
 
 class Payment(Base):
@@ -77,7 +106,7 @@ class Payment(Base):
     provider: Mapped[str] = mapped_column(String(32))
     checkout_id: Mapped[str] = mapped_column(String(100), unique=True)  # provider's session id
     provider_payment_id: Mapped[str | None] = mapped_column(String(100))
-    status: Mapped[str] = mapped_column(String(16))  # open, paid, failed, canceled, expired, refunded
+    status: Mapped[str] = mapped_column(String(16))  # a PaymentStatus
     amount_cents: Mapped[int] = mapped_column(Integer)
     refunded_cents: Mapped[int] = mapped_column(Integer, default=0)
     brand: Mapped[str | None] = mapped_column(String(16))

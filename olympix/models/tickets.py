@@ -7,12 +7,18 @@ ticket at the same moment admit it once; each change adds a history row.
 """
 from datetime import datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from sqlalchemy import BigInteger, ForeignKey, String, event, insert, inspect, update
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from .accounts import ImmutableKeyError
 from .meta import Base, UTCDateTime, sealed_key_type
+
+if TYPE_CHECKING:  # only for the annotations of the relationships
+    from .accounts import User
+    from .catalogue import Event
+    from .orders import Order, OrderLine
 
 
 class TicketState(StrEnum):
@@ -59,6 +65,10 @@ class Ticket(Base):
 
     history: Mapped[list["TicketHistory"]] = relationship(
         back_populates="ticket", order_by="TicketHistory.id", cascade="all, delete-orphan")
+    event: Mapped["Event"] = relationship()
+    owner: Mapped["User"] = relationship(foreign_keys=[owner_id])
+    order: Mapped["Order"] = relationship()
+    order_line: Mapped["OrderLine | None"] = relationship()
 
     @validates("ticket_key")
     def _ticket_key_is_set_once(self, key, value):
@@ -90,6 +100,7 @@ class TicketHistory(Base):
     reason: Mapped[str | None] = mapped_column(String(200))
 
     ticket: Mapped[Ticket] = relationship(back_populates="history")
+    actor: Mapped["User | None"] = relationship()
 
 
 def change_state(dbsession, ticket_id, to_state, *, at, allowed_from=None, actor_id=None, reason=None):

@@ -1,8 +1,8 @@
 """``/api``: JSON endpoints (payment notifications, gate scanning devices)."""
-from .folders import Folder
+from .base import Container
 from .root import root_child
 
 
 @root_child("api")
-class ApiFolder(Folder):
+class ApiFolder(Container):
     """Areas add ``@ApiFolder.child("gate")``, ``@ApiFolder.child("payments")``."""

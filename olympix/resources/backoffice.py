@@ -5,12 +5,12 @@ The folder's own pages (issue 6): the home (default view), ``figures``
 (administrators: the audit log). Their permissions come from the root ACL:
 managers hold ``backoffice:stats:view``, administrators everything.
 """
-from .folders import Folder
+from .base import Container
 from .root import root_child
 
 
 @root_child("backoffice")
-class BackofficeFolder(Folder):
+class BackofficeFolder(Container):
     """Areas add ``@BackofficeFolder.child("content")``, ``("orders")``, ``("gates")``…"""
 
 

@@ -8,10 +8,10 @@ from pyramid.authorization import ALL_PERMISSIONS, Allow, Everyone
 
 from ..security import principals as p
 from ..security.permissions import Permission as P
-from .folders import Folder
+from .base import Container
 
 
-class Root(Folder):
+class Root(Container):
     __name__ = ""
     __parent__ = None
     __acl__ = [

@@ -18,12 +18,12 @@ from dataclasses import dataclass, field
 from pyramid.authorization import Allow, Deny, Everyone
 from pyramid.httpexceptions import HTTPForbidden
 
+from ..events import ContentTransitioned
+from ..interfaces import IClock
 from ..models.catalogue import EventState
 from ..models.content import ContentHistory, ContentState
 from ..security import principals as p
 from ..security.permissions import Permission as P
-from ..services import audit
-from ..services.interfaces import IClock
 
 
 class WorkflowError(Exception):
@@ -114,7 +114,10 @@ def available(context, request):
 
 
 def transition(context, request, name, note=None):
-    """Apply transition ``name`` to ``context.item``; record history and audit.
+    """Apply transition ``name`` to ``context.item``; record history, fire the event.
+
+    The audit log subscribes to ``ContentTransitioned`` (services/audit.py):
+    the tree records what happened and never calls a service itself.
 
     Raises WorkflowError when it does not apply to the current state (or a
     required note is missing), HTTPForbidden when the person lacks its
@@ -143,7 +146,7 @@ def transition(context, request, name, note=None):
     item.history.append(ContentHistory(
         at=now, actor_id=actor.id if actor is not None else None, transition=chosen.name,
         from_state=before, to_state=chosen.to_state, note=note))
-    if chosen.audit_action:
-        audit.record(request, chosen.audit_action, "content", item.id, kind=item.kind,
-                     slug=item.slug, note=note)
+    request.registry.notify(ContentTransitioned(
+        request=request, item=item, transition=chosen.name, from_state=before,
+        to_state=chosen.to_state, note=note, audit_action=chosen.audit_action))
     return chosen.to_state

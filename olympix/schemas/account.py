@@ -8,17 +8,13 @@ import deform
 from ..i18n import _
 from ..security import codes
 from ..security.passwords import password_problem
-from ..views.forms import CSRFSchema
+from .base import CSRFSchema, strip
 
 PASSWORD_MESSAGES = {
     "password_too_short": _("Use at least 8 characters."),
     "password_too_long": _("Use at most 128 characters."),
     "password_too_common": _("This password is too common: choose another one."),
 }
-
-
-def strip(value):
-    return value.strip() if isinstance(value, str) else value
 
 
 def normalise_email(value):

@@ -3,8 +3,8 @@ import colander
 import deform
 
 from ..i18n import _
-from ..views.forms import CSRFSchema
-from .account import name_validator, strip
+from .account import name_validator
+from .base import CSRFSchema, strip
 
 MAX_QUANTITY = 6  # a form bound; the per-person limits (settings) decide for real
 

@@ -9,6 +9,7 @@ import colander
 
 from ..i18n import _
 from ..models import OfferKind
+from .base import Euros
 
 MAX_TEXT = 100
 MAX_PRICE_EUROS = 10_000
@@ -40,21 +41,6 @@ class Flag(colander.SchemaType):
         if str(cstruct).lower() in ("0", "off", "false", "no", "n"):
             return False
         raise colander.Invalid(node, "not a flag")
-
-
-class Euros(colander.Decimal):
-    """An amount in euros as people type it: "45", "45.5", "45,50 €"."""
-
-    def __init__(self):
-        super().__init__(quant="0.01")
-
-    def deserialize(self, node, cstruct):
-        if isinstance(cstruct, str):
-            cstruct = cstruct.replace("€", "").replace(",", ".").strip()
-        value = super().deserialize(node, cstruct)
-        if value is not colander.null and not value.is_finite():  # "NaN", "Infinity"
-            raise colander.Invalid(node, "not a number")
-        return value
 
 
 class EventSearchSchema(colander.Schema):

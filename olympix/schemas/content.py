@@ -1,6 +1,5 @@
 """Content forms: pages, FAQ entries, news, event texts (FR and EN), a new
 event, the reviewer's note, the contact form, a role change."""
-import re
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
@@ -8,16 +7,10 @@ import colander
 import deform
 
 from ..i18n import _
-from ..views.forms import CSRFSchema
-from .account import email_node, strip
+from .account import email_node
+from .base import CSRFSchema, Euros, slug_validator, strip
 
-SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 MAX_BODY_BYTES = 60000  # a MariaDB TEXT holds 65,535 bytes
-
-
-def slug_validator(node, value):
-    if not SLUG.fullmatch(value) or len(value) > 120:
-        raise colander.Invalid(node, _("Use lower-case letters, digits and hyphens, e.g. opening-hours."))
 
 
 def body_validator(node, value):
@@ -123,18 +116,6 @@ class ParisDateTime(colander.SchemaType):
             if local is not None and 2000 <= local.year <= 2100:
                 return local.replace(tzinfo=PARIS).astimezone(UTC)
         raise colander.Invalid(node, _("Give a date and time, e.g. 2026-08-12 14:30 (Paris time)."))
-
-
-class Euros(colander.Decimal):
-    """A price in euros as people type it: "86,50" as well as "86.50"."""
-
-    def __init__(self):
-        super().__init__(quant="0.01")
-
-    def deserialize(self, node, cstruct):
-        if isinstance(cstruct, str):
-            cstruct = cstruct.strip().replace(",", ".")
-        return super().deserialize(node, cstruct)
 
 
 def price_validator(node, value):

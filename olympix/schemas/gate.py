@@ -4,11 +4,7 @@ import deform
 
 from ..i18n import _
 from ..services import gate as gate_service
-from ..views.forms import CSRFSchema
-
-
-def strip(value):
-    return value.strip() if isinstance(value, str) else value
+from .base import CSRFSchema, slug_validator, strip
 
 
 @colander.deferred
@@ -39,9 +35,8 @@ def agent_widget(node, kw):
                                                              for u in people])
 
 
-def slug_validator(node, value):
-    if not gate_service.SLUG_RE.fullmatch(value):
-        raise colander.Invalid(node, _("Use lower-case letters, digits and hyphens (e.g. stade-de-france-a)."))
+def gate_code_validator(node, value):
+    slug_validator(node, value, max_length=64)
 
 
 class GateSchema(CSRFSchema):
@@ -49,7 +44,7 @@ class GateSchema(CSRFSchema):
     name = colander.SchemaNode(colander.String(), title=_("Name shown to agents"), preparer=strip,
                                validator=colander.Length(1, 100))
     code = colander.SchemaNode(colander.String(), title=_("Code (used by devices and commands)"),
-                               preparer=strip, validator=slug_validator)
+                               preparer=strip, validator=gate_code_validator)
 
 
 class DeviceTokenSchema(CSRFSchema):

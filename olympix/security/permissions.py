@@ -11,6 +11,7 @@ class Permission(StrEnum):
     TICKET_BUY = "ticket:order:buy"
     ORDER_VIEW = "order:order:view"
     ORDER_REFUND = "order:order:refund"
+    TICKET_VIEW = "ticket:ticket:view"
     CONTENT_VIEW = "content:item:view"
     CONTENT_EDIT = "content:item:edit"
     CONTENT_PUBLISH = "content:item:publish"

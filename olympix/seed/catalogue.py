@@ -18,7 +18,7 @@ from sqlalchemy import select, update
 
 from ..models import Event, EventState, Offer, OfferKind, Sport, Venue
 from ..models.catalogue import OFFER_SEATS
-from ..services.interfaces import IClock
+from ..interfaces import IClock
 from . import schedule
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from ..models.content import ContentItem, ContentKind, ContentState, TextStage
 from ..services.html import sanitize
-from ..services.interfaces import IClock
+from ..interfaces import IClock
 
 PAGES_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "pages")
 PAGE_SLUGS = ("legal-notice", "terms-of-sale", "privacy", "cookies")

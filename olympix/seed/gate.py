@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from ..models import Venue
 from ..models.gate import Gate
-from ..services.interfaces import IClock
+from ..interfaces import IClock
 
 NAMES = (("a", "Porte A"), ("b", "Porte B"), ("c", "Porte C"))
 LARGE_VENUE = 20_000

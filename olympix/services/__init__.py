@@ -5,7 +5,7 @@ pyramid_services; views call ``request.find_service(IThing)``.
 """
 from pyramid.path import DottedNameResolver
 
-from .interfaces import IClock, IEmailSender, IPaymentGateway, ISMSSender
+from ..interfaces import IClock, IEmailSender, IPaymentGateway, ISMSSender
 
 
 def includeme(config):

@@ -3,11 +3,11 @@
 Answers never tell whether an address has an account: the same message
 and the same work (one argon2 hash, one message queued) either way.
 """
-from dataclasses import dataclass
 from enum import Enum
 
 from sqlalchemy import select, update
 
+from ..events import AccountDeleted
 from ..models import SignIn, User, UserState, VerificationCode
 from ..security import atrest, codes
 from ..security.principals import Role
@@ -20,14 +20,6 @@ class CodeCheck(Enum):
     OK = "ok"
     WRONG = "wrong"  # wrong code, tries left
     VOID = "void"  # no live code: expired, used, or too many tries
-
-
-@dataclass
-class AccountDeleted:
-    """Fired after an account is anonymised; tickets subscribe to it."""
-
-    request: object
-    user: User
 
 
 def find_user(request, email):

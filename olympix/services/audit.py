@@ -7,8 +7,10 @@ key, which pyramid_retry replays (models/__init__.py).
 """
 import json
 
+from pyramid.events import subscriber
 from sqlalchemy import select
 
+from ..events import ContentTransitioned
 from ..models.audit import GENESIS, AuditEntry
 from .clock import now
 
@@ -33,6 +35,15 @@ def record(request, action, target_type, target_id, actor=None, **details):
     dbsession.add(entry)
     dbsession.flush()
     return entry
+
+
+@subscriber(ContentTransitioned)
+def record_content_decision(event):
+    """Publishing and sending back content are sensitive: they go in the log."""
+    if event.audit_action:
+        item = event.item
+        record(event.request, event.audit_action, "content", item.id, kind=item.kind,
+               slug=item.slug, note=event.note)
 
 
 def first_broken_entry(dbsession):

@@ -4,7 +4,7 @@ from datetime import datetime, time, timedelta, timezone
 from zope.interface import implementer
 
 from ..i18n import PARIS
-from .interfaces import IClock
+from ..interfaces import IClock
 
 
 def now(request):

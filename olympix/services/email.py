@@ -14,7 +14,7 @@ from repoze.sendmail.encoding import encode_message
 from pyramid_mailer.message import Attachment, Message
 from zope.interface import implementer
 
-from .interfaces import IEmailSender
+from ..interfaces import IEmailSender
 from .transactions import after_commit
 
 log = logging.getLogger(__name__)

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 from zope.interface import implementer
 
-from .interfaces import IPaymentGateway
+from ..interfaces import IPaymentGateway
 
 SIGNATURE_HEADER = "Sandbox-Signature"
 NOTIFICATION_TOLERANCE = 300  # seconds a notification signature stays acceptable

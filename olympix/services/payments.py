@@ -19,7 +19,7 @@ from ..models import Order, OrderLine, OrderState, Payment, Ticket, User
 from . import audit, booking, tickets
 from .email import send_email
 from .clock import now
-from .interfaces import IPaymentGateway
+from ..interfaces import IPaymentGateway
 from .payment import PaymentProviderError
 
 log = logging.getLogger(__name__)

@@ -13,7 +13,7 @@ import uuid
 from pyramid.renderers import render
 from zope.interface import implementer
 
-from .interfaces import ISMSSender
+from ..interfaces import ISMSSender
 from .transactions import after_commit
 
 log = logging.getLogger(__name__)

@@ -16,6 +16,7 @@ from datetime import timedelta
 from pyramid.events import subscriber
 from sqlalchemy import insert, select, update
 
+from ..events import AccountDeleted
 from ..i18n import _
 from ..models import (
     Event,
@@ -29,7 +30,6 @@ from ..models import (
 from ..models.tickets import change_state
 from ..security import atrest, ticket_code
 from . import audit
-from .accounts import AccountDeleted
 from .clock import now
 
 LIVE_STATES = (TicketState.PAID, TicketState.DELIVERED)

@@ -3,6 +3,7 @@ from dataclasses import dataclass
 
 from pyramid.tweens import INGRESS
 
+from ..formatting import Formatter
 from ..i18n import LANGUAGE_NAMES, LANGUAGES
 from ..security.permissions import Permission
 from .consent import consent_choice
@@ -42,6 +43,7 @@ def template_globals(event):
     request = event.get("request")
     if request is None:
         return
+    event["fmt"] = request.fmt
     event["languages"] = LANGUAGES
     event["language_names"] = LANGUAGE_NAMES
     event["consent"] = consent_choice(request)
@@ -53,6 +55,8 @@ def template_globals(event):
 def includeme(config):
     config.add_static_view("static", "olympix:static", cache_max_age=3600)
     config.add_tween("olympix.views.errors.undecodable_address_tween_factory", under=INGRESS)
+    # One Formatter per request, in the person's language (money, dates, names).
+    config.add_request_method(lambda request: Formatter(request.localizer), "fmt", reify=True)
     config.add_subscriber(template_globals, "pyramid.events.BeforeRender")
     configure_deform(config)
     config.add_directive("add_nav_item", add_nav_item)

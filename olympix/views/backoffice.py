@@ -20,7 +20,8 @@ from ..models import AuditEntry, User, UserState
 from ..resources.backoffice import AuditLogPage, BackofficeFolder, FiguresPage
 from ..security.permissions import Permission
 from ..services import accounts, audit, charts, figures
-from .forms import CSRFSchema, flash, run_form
+from ..schemas.base import CSRFSchema
+from .forms import flash, run_form
 
 T = "olympix:templates/backoffice/{}.jinja2"
 AUDIT_PAGE_SIZE = 50

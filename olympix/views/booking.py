@@ -38,7 +38,7 @@ from ..security.permissions import Permission
 from ..services import audit, booking, payments, ticket_pdf
 from ..services import tickets as ticket_service
 from ..services.catalogue import format_price
-from ..services.interfaces import IPaymentGateway
+from ..interfaces import IPaymentGateway
 from ..services.payment import CheckoutState, InvalidSignature, PaymentProviderError
 from .forms import FormError, flash, make_form, run_form
 

@@ -1,12 +1,23 @@
-"""Deform forms: translated widgets, CSRF, one way to run a form, and flash.
+"""Deform forms: translated widgets, one way to run a form, and flash.
 
-``run_form`` renders on GET and validates on POST; a concrete view only
-says which schema, which button and what to do with valid data.
+``FormView`` (Kotti's add/edit form views are the model) renders on GET and
+validates on POST; a concrete form only says which schema, which button and
+what to do with valid data::
+
+    @view_config(context=AccountFolder, name="signup", renderer=..., permission=...)
+    class SignupForm(FormView):
+        schema_class = schemas.SignupSchema
+        button = _("Create my account")
+
+        def success(self, data):
+            accounts.sign_up(self.request, data)
+            return HTTPSeeOther(...)
+
+Schemas derive ``schemas.base.CSRFSchema``.
 """
 import colander
 import deform
 from pkg_resources import resource_filename
-from pyramid.csrf import get_csrf_token
 from pyramid.threadlocal import get_current_request
 
 from ..i18n import _, translate
@@ -24,49 +35,81 @@ def configure_deform(config):
     deform.Form.set_default_renderer(deform.ZPTRendererFactory(search_path, translator=_translator))
 
 
-@colander.deferred
-def _deferred_csrf(node, kw):
-    return get_csrf_token(kw["request"])
-
-
-class CSRFSchema(colander.Schema):
-    """Base of every form schema: carries the CSRF token Pyramid checks."""
-
-    csrf_token = colander.SchemaNode(
-        colander.String(), widget=deform.widget.HiddenWidget(), default=_deferred_csrf,
-        missing=colander.drop,
-    )
-
-
 def make_form(request, schema, button, formid="form", action="", **bind):
+    """A deform Form of ``schema`` bound to the request, with one submit button."""
     schema = schema.bind(request=request, **bind)
     buttons = (deform.Button("submit", _(button), css_class="btn-primary"),)
     return deform.Form(schema, buttons=buttons, formid=formid, action=action or request.path_qs)
 
 
-def run_form(request, schema, button, on_success, appstruct=None, **bind):
-    """Render the form, or validate the POST and call ``on_success``.
+class FormView:
+    """A form page: shown on GET, validated on POST, then ``success(data)``.
 
-    ``on_success(appstruct)`` returns a response, or raises
-    ``FormError(field, message)`` to send the form back with that error,
-    or returns None to render the template with ``form`` left empty.
-    Returns the template values (``{"form": html}``) or the response.
+    Say ``schema_class`` (or override ``schema()``), ``button`` and
+    ``success``; override ``appstruct()`` for the values shown first,
+    ``bind()`` for what the schema's deferred nodes need, ``values()`` for
+    what else the template shows (on GET and when the form comes back with
+    errors), ``action()`` to post elsewhere than the page itself.
+
+    ``success`` returns a response (a redirect), or a dict of template
+    values (a page that replaces the form, e.g. a token shown once), or
+    raises ``FormError`` to send the form back with the message on a field
+    or on the whole form.
     """
-    form = make_form(request, schema, button, **bind)
-    if request.method == "POST":
+
+    schema_class = None
+    button = _("Save")
+    formid = "form"
+
+    def __init__(self, context, request):
+        self.context = context
+        self.request = request
+
+    def schema(self):
+        return self.schema_class()
+
+    def bind(self):
+        return {}
+
+    def appstruct(self):
+        return {}
+
+    def values(self):
+        return {}
+
+    def action(self):
+        return ""
+
+    def success(self, data):  # pragma: no cover - every concrete form says
+        raise NotImplementedError
+
+    def form(self):
+        return make_form(self.request, self.schema(), self.button, formid=self.formid,
+                         action=self.action(), **self.bind())
+
+    def __call__(self):
+        result = self.process()
+        if isinstance(result, dict):
+            result = {**self.values(), **result}
+        return result
+
+    def process(self):
+        """``{"form": html}`` to show, or what ``success`` returned."""
+        form = self.form()
+        if self.request.method != "POST":
+            return {"form": form.render(self.appstruct())}
         try:
-            data = form.validate(request.POST.items())
+            data = form.validate(self.request.POST.items())
         except deform.ValidationFailure as failure:
             return {"form": failure.render()}
         try:
-            return on_success(data)
+            return self.success(data)
         except FormError as error:
             exc = colander.Invalid(form.schema, error.message if error.field is None else None)
             if error.field is not None:
                 exc[error.field] = error.message
             form.widget.handle_error(form, exc)
             return {"form": form.render(_strip_secrets(data))}
-    return {"form": form.render(appstruct or {})}
 
 
 def flash(request, message, queue="success", **mapping):
@@ -86,3 +129,17 @@ class FormError(Exception):
         super().__init__(message)
         self.message = message
         self.field = field
+
+
+def run_form(request, schema, button, on_success, appstruct=None, **bind):  # TRANSITION: goes with issue 9
+    """The older function form of ``FormView``, until every view is converted."""
+    view = FormView(request.context, request)
+    view.schema = lambda: schema
+    view.button = button
+    view.success = on_success
+    view.appstruct = lambda: appstruct or {}
+    action = bind.pop("action", "")
+    view.formid = bind.pop("formid", "form")
+    view.action = lambda: action
+    view.bind = lambda: bind
+    return view.process()

@@ -7,6 +7,7 @@ from pyramid.authorization import ACLHelper, Authenticated, Everyone
 from pyramid.httpexceptions import HTTPForbidden
 from pyramid.request import apply_request_extensions
 
+from olympix.events import ContentTransitioned
 from olympix.models.content import ContentItem, ContentKind, ContentState, TextStage
 from olympix.resources import workflow
 from olympix.resources.content import ContentTask
@@ -14,7 +15,7 @@ from olympix.resources.root import Root
 from olympix.security.permissions import Permission as P
 from olympix.security.principals import principals_for
 from olympix.services.clock import FakeClock
-from olympix.services.interfaces import IClock
+from olympix.interfaces import IClock
 
 
 class RolePolicy:
@@ -42,12 +43,16 @@ def config():
 
 
 @pytest.fixture
-def audited(monkeypatch):
-    """Audit entries the workflow asked for, instead of rows in a database."""
+def audited(config):
+    """The audit entries the workflow's events ask for, instead of rows in a database."""
     entries = []
-    monkeypatch.setattr(workflow.audit, "record",
-                        lambda request, action, target_type, target_id, **details:
-                        entries.append((action, target_type, target_id, details)))
+
+    def subscriber(event):
+        if event.audit_action:
+            entries.append((event.audit_action, "content", event.item.id,
+                            {"kind": event.item.kind, "slug": event.item.slug, "note": event.note}))
+
+    config.add_subscriber(subscriber, ContentTransitioned)
     return entries
 
 

@@ -1,4 +1,8 @@
-"""Interfaces of the outside world; each has a real class and a fake."""
+"""Interfaces of the outside world; each has a real class and a fake.
+
+They sit below every layer (docs/architecture.md): resources, services,
+the gate and the views all find their services by these names.
+"""
 from zope.interface import Interface
 
 

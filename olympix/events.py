@@ -1,0 +1,33 @@
+"""Events several layers fire or subscribe to: plain classes, no behaviour.
+
+They live below every layer that uses them (see docs/architecture.md), so
+a resource can fire one and a service subscribe to it without either
+importing the other. Fire with ``request.registry.notify(Event(...))``;
+subscribe with ``@subscriber(Event)`` (found by ``config.scan()``).
+"""
+from dataclasses import dataclass
+
+
+@dataclass
+class AccountDeleted:
+    """After an account is anonymised; its tickets stop working."""
+
+    request: object
+    user: object
+
+
+@dataclass
+class ContentTransitioned:
+    """After a workflow transition moved a content item (resources/workflow.py).
+
+    ``audit_action`` is the audit log's name for it, or None when the
+    transition is not a sensitive action (an editor submitting a draft).
+    """
+
+    request: object
+    item: object
+    transition: str
+    from_state: str
+    to_state: str
+    note: str | None
+    audit_action: str | None

@@ -1,0 +1,188 @@
+"""How olympix writes money, counts, dates and the names of things.
+
+One place, so a price, a date or a ticket's state reads the same on the
+event page, the order, the e-mail, the PDF and the back office. Views and
+templates use a :class:`Formatter` bound to the person's language
+(``request.fmt``; templates get it as ``fmt`` from the one template-globals
+subscriber in ``views/__init__.py``); commands without a request build one
+from a localizer.
+
+Times are stored in UTC and always shown in a named time zone: the venue's
+when there is one (``Venue.tz``), else Paris, the Games' calendar. A time a
+person might read in another zone says which (``zone=True``).
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, tzinfo
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_datetime, format_skeleton, format_time
+from babel.numbers import format_currency, format_decimal
+
+from .i18n import PARIS, _, _p
+from .models.catalogue import OfferKind
+from .models.orders import OrderState, PaymentStatus
+from .models.tickets import TicketState
+from .security.principals import Role
+
+# -- names of things ------------------------------------------------------------
+# French needs the gender of what is named ("annulée" for an order, "annulé"
+# for a ticket): messages that read the same in English carry a context.
+
+OFFER_NAMES = {OfferKind.SOLO: _("Solo"), OfferKind.DUO: _("Duo"), OfferKind.FAMILY: _("Family")}
+OFFER_SEATS = {OfferKind.SOLO: _("1 seat"), OfferKind.DUO: _("2 seats side by side"),
+               OfferKind.FAMILY: _("4 seats side by side")}
+
+ORDER_STATES = {
+    OrderState.HELD: _("Waiting for payment"),
+    OrderState.PAID: _p("order", "Paid"),
+    OrderState.EXPIRED: _p("order", "Expired"),
+    OrderState.CANCELLED: _p("order", "Cancelled"),
+}
+#: What a holder reads about their ticket.
+TICKET_STATES = {
+    TicketState.PAID: _("Valid"),
+    TicketState.DELIVERED: _("Valid"),
+    TicketState.SCANNED: _("Used"),
+    TicketState.DEACTIVATED: _p("ticket", "Cancelled"),
+    TicketState.EXPIRED: _p("ticket", "Expired"),
+}
+#: What staff read: every state apart.
+TICKET_STATES_STAFF = {
+    TicketState.PAID: _("paid, not yet opened"),
+    TicketState.DELIVERED: _("delivered (opened by the holder)"),
+    TicketState.SCANNED: _("scanned"),
+    TicketState.DEACTIVATED: _("deactivated"),
+    TicketState.EXPIRED: _("expired"),
+}
+PAYMENT_STATUSES = {
+    PaymentStatus.OPEN: _("waiting for the bank"),
+    PaymentStatus.PAID: _p("payment", "Paid"),
+    PaymentStatus.FAILED: _("declined"),
+    PaymentStatus.CANCELED: _p("payment", "Cancelled"),
+    PaymentStatus.EXPIRED: _p("payment", "Expired"),
+    PaymentStatus.REFUNDED: _("refunded"),
+}
+ROLE_NAMES = {
+    Role.USER: _("User"),
+    Role.EDITOR: _("Editor"),
+    Role.AGENT: _("Gate agent"),
+    Role.MANAGER: _("Manager"),
+    Role.ADMIN: _("Administrator"),
+}
+#: Names of the time zones venues are in.
+ZONE_NAMES = {"Europe/Paris": _("Paris time"), "Pacific/Tahiti": _("Tahiti time")}
+
+DATETIME_STYLES = ("long", "short", "numeric", "seconds")
+#: Compact patterns for tables: (date and time, with seconds, date). English
+#: spells the month so that 04/08 is never read as April the 8th.
+NUMERIC = {"fr": ("dd/MM/y HH:mm", "dd/MM/y HH:mm:ss", "dd/MM/y"),
+           "en": ("d MMM y, h:mm a", "d MMM y, h:mm:ss a", "d MMM y")}
+
+
+class Formatter:
+    """Formats for one language; ``localizer`` is Pyramid's (``request.localizer``)."""
+
+    def __init__(self, localizer):
+        self.localizer = localizer
+        self.locale = localizer.locale_name
+
+    def translate(self, message, **mapping):
+        return self.localizer.translate(message, mapping=mapping or None)
+
+    def _name(self, names, key):
+        found = names.get(key)
+        return self.translate(found) if found is not None else str(key)
+
+    # -- money and numbers
+
+    def money(self, cents: int) -> str:
+        """Integer cents as the reader writes euros: "45,00 €" (fr), "€45.00" (en)."""
+        return format_currency(Decimal(cents) / 100, "EUR", locale=self.locale)
+
+    def euros(self, amount: Decimal) -> str:
+        return format_currency(amount, "EUR", locale=self.locale)
+
+    def count(self, number: int) -> str:
+        """"2 000" (fr), "2,000" (en)."""
+        return format_decimal(number, locale=self.locale)
+
+    # -- dates and times
+
+    @staticmethod
+    def local(when: datetime, tz: tzinfo | None = None) -> datetime:
+        return when.astimezone(tz or PARIS)
+
+    def zone(self, tz: tzinfo | None = None) -> str:
+        """The zone's name for people: "heure de Paris" / "Paris time"."""
+        key = str(getattr(tz or PARIS, "key", tz))
+        return self._name(ZONE_NAMES, key) if key in ZONE_NAMES else key
+
+    def datetime(self, when: datetime, style: str = "long", tz: tzinfo | None = None,
+                 zone: bool = False) -> str:
+        """``long``: "dimanche 4 août 2024 à 20:00" / "Sunday, August 4, 2024 at 8:00 PM";
+        ``short``: "dim. 4 août 2024, 20:00"; ``numeric``: "04/08/2024 20:00" (tables);
+        ``seconds``: the numeric form with seconds (logs). ``zone`` adds the zone's name.
+        """
+        local = self.local(when, tz)
+        clock = format_time(local, "short", locale=self.locale)
+        if style == "long":
+            text = self.translate(_("${date} at ${time}", mapping={
+                "date": format_date(local, "full", locale=self.locale), "time": clock}))
+        elif style == "short":
+            text = self.translate(_("${date}, ${time}", mapping={
+                "date": format_skeleton("yMMMEd", local, locale=self.locale), "time": clock}))
+        elif style == "numeric":
+            text = format_datetime(local, NUMERIC[self.locale][0], locale=self.locale)
+        elif style == "seconds":
+            text = format_datetime(local, NUMERIC[self.locale][1], locale=self.locale)
+        else:
+            raise ValueError(f"unknown style {style!r}: one of {DATETIME_STYLES}")
+        return f"{text} ({self.zone(tz)})" if zone else text
+
+    def date(self, when: date | datetime, style: str = "long", tz: tzinfo | None = None) -> str:
+        """``long``: "4 août 2024"; ``short``: "dim. 4 août"; ``numeric``: "04/08/2024"."""
+        day = self.local(when, tz).date() if isinstance(when, datetime) else when
+        if style == "long":
+            return format_date(day, "long", locale=self.locale)
+        if style == "short":
+            return format_skeleton("MMMEd", day, locale=self.locale)
+        if style == "numeric":
+            return format_date(day, NUMERIC[self.locale][2], locale=self.locale)
+        raise ValueError(f"unknown style {style!r}")
+
+    def time(self, when: datetime, tz: tzinfo | None = None, zone: bool = False) -> str:
+        """"20:00" / "8:00 PM"."""
+        text = format_time(self.local(when, tz), "short", locale=self.locale)
+        return f"{text} ({self.zone(tz)})" if zone else text
+
+    # -- names
+
+    def offer_name(self, kind) -> str:
+        return self._name(OFFER_NAMES, kind)
+
+    def offer_seats(self, kind) -> str:
+        """What the offer gives: "2 places côte à côte"."""
+        return self._name(OFFER_SEATS, kind)
+
+    def order_state(self, state) -> str:
+        return self._name(ORDER_STATES, state)
+
+    def ticket_state(self, state) -> str:
+        return self._name(TICKET_STATES, state)
+
+    def ticket_state_staff(self, state) -> str:
+        return self._name(TICKET_STATES_STAFF, state)
+
+    def payment_status(self, status) -> str:
+        return self._name(PAYMENT_STATUSES, status)
+
+    def role(self, role) -> str:
+        return self._name(ROLE_NAMES, role)
+
+
+def venue_zone(venue) -> tzinfo:
+    """The time zone of a venue (Paris when it names none)."""
+    name = getattr(venue, "tz", None)
+    return ZoneInfo(name) if name else PARIS
