@@ -18,5 +18,6 @@ def main(global_config, **settings):
         config.include(".services")  # clock, e-mail, SMS
         config.include(".resources")  # the traversal root
         config.include(".views")  # static assets, template globals, forms
+        config.include(".gate")  # the gate's services and device API
         config.scan(ignore=["olympix.scripts"])
     return config.make_wsgi_app()

@@ -49,3 +49,19 @@ class IPaymentGateway(Interface):
 
         Raises ``InvalidSignature``.
         """
+
+
+class IBarcodeService(Interface):
+    """Draws a ticket code: Code128 for laser guns, QR for phones and imagers."""
+
+    def code128_svg(text, module_mm=None):
+        """Inline-safe SVG Code128, sized in mm for print."""
+
+    def qr_svg(text, module_mm=None):
+        """Inline-safe SVG QR code; each module ``module_mm`` mm."""
+
+    def code128_png(text, dpi=300, module_mm=None):
+        """PNG Code128 at ``dpi``, bars on whole pixels."""
+
+    def qr_png(text, scale=8):
+        """PNG QR code, ``scale`` pixels per module."""

@@ -54,6 +54,7 @@ DEFAULTS = {
     "olympix.booking.max_per_account": "30",
     "olympix.booking.hold_minutes": "10",
     "olympix.tickets.visible_before": "48",
+    "olympix.gate.opens_before": "180",  # minutes before a session starts that its gates open
 }
 
 # Keys whose random part is a keyring: "ID:base64key[,ID:base64key...]".
@@ -135,7 +136,7 @@ def parse(settings, environ=os.environ):
     for key in ("olympix.argon2.time_cost", "olympix.argon2.memory_cost",
                 "olympix.argon2.parallelism", "olympix.booking.max_per_event",
                 "olympix.booking.max_per_account", "olympix.booking.hold_minutes",
-                "olympix.tickets.visible_before"):
+                "olympix.tickets.visible_before", "olympix.gate.opens_before"):
         try:
             result[key] = int(result[key])
         except (TypeError, ValueError):

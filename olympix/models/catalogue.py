@@ -2,12 +2,9 @@
 from datetime import datetime
 from enum import StrEnum
 
-from pyramid.authorization import DENY_ALL, Allow, Everyone
 from sqlalchemy import CheckConstraint, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..security import principals as p
-from ..security.permissions import Permission as P
 from .meta import Base, UTCDateTime
 
 
@@ -78,21 +75,13 @@ class Event(Base):
     offers: Mapped[list["Offer"]] = relationship(back_populates="event", order_by="Offer.seats",
                                                  cascade="all, delete-orphan")
 
-    # Traversal: /events/<slug> serves the row itself; the EventsFolder sets
-    # __name__ and __parent__ when it loads it.
-    __name__: str | None = None
-    __parent__ = None
+    def gates_open_at(self, opens_before):
+        """When the gates open for this session: ``opens_before`` (a timedelta) before it starts.
 
-    @property
-    def __acl__(self):
-        """A published session is public; any other state only shows to staff.
-
-        Unpublished rows stop inheritance (DENY_ALL): nobody buys a ticket for
-        a draft or cancelled session, whatever the root grants.
+        The one source of that time: the gate's verdict, the agents' list of
+        sessions and the managers' "inside now" all ask here.
         """
-        if self.state == EventState.PUBLISHED:
-            return [(Allow, Everyone, P.SITE_VIEW)]
-        return [(Allow, p.EDITOR, (P.SITE_VIEW, P.CONTENT_EDIT)), DENY_ALL]
+        return self.starts_at - opens_before
 
     def title(self, lang):
         return self.title_fr if lang == "fr" else self.title_en

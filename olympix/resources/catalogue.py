@@ -1,28 +1,54 @@
 """``/events``: the catalogue search page and each session as ``/events/<slug>``."""
-from ..security.permissions import Permission
-from ..services import catalogue
+from pyramid.authorization import DENY_ALL, Allow, Everyone
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from ..models import Event, EventState
+from ..security import principals as p
+from ..security.permissions import Permission as P
+from .base import Container, Item
 from .root import root_child
+
+MAX_SLUG = 120
+
+
+class EventResource(Item):
+    """One competition session (``row``, also ``event``)."""
+
+    @property
+    def event(self):
+        return self.row
+
+    @property
+    def __acl__(self):
+        """A published session is public; any other state only shows to staff.
+
+        Unpublished rows stop inheritance (DENY_ALL): nobody buys a ticket for
+        a draft or cancelled session, whatever the root grants.
+        """
+        if self.row.state == EventState.PUBLISHED:
+            return [(Allow, Everyone, P.SITE_VIEW)]
+        return [(Allow, p.EDITOR, (P.SITE_VIEW, P.CONTENT_EDIT)), DENY_ALL]
 
 
 @root_child("events")
-class EventsFolder:
-    """The search page is its default view; a child is an Event row by slug.
+class EventsFolder(Container):
+    """The search page is its default view; a child is a session by slug.
 
     The folder adds no ACL of its own: browsing is the root's ``SITE_VIEW``
-    for everyone, and each Event carries its ACL (published or not).
+    for everyone, and each EventResource carries its ACL (published or not).
     """
 
-    def __init__(self, request):
-        self.request = request
-
-    def __getitem__(self, slug):
-        event = catalogue.event_by_slug(self.request, slug)
-        if event is None:
+    def load(self, slug):
+        if len(slug) > MAX_SLUG:
             raise KeyError(slug)
-        event.__name__ = event.slug
-        event.__parent__ = self
+        row = self.request.dbsession.scalar(
+            select(Event).where(Event.slug == slug).options(selectinload(Event.offers)))
+        if row is None:
+            raise KeyError(slug)
+        resource = EventResource(row, self, row.slug)
         # An unpublished event does not exist for those who may not see it:
         # a 404, not a sign-in page that would confirm the address is real.
-        if not self.request.has_permission(Permission.SITE_VIEW, event):
+        if not self.request.has_permission(P.SITE_VIEW, resource):
             raise KeyError(slug)
-        return event
+        return resource

@@ -68,14 +68,6 @@ def public_clause(current: datetime):
     return (Event.state == EventState.PUBLISHED) & (Event.ends_at > current)
 
 
-def event_by_slug(request, slug: str) -> Event | None:
-    """Any event by slug (the Event's ACL decides who may see it)."""
-    if len(slug) > 120:
-        return None
-    return request.dbsession.scalar(
-        select(Event).where(Event.slug == slug).options(selectinload(Event.offers)))
-
-
 def sports(request) -> list[Sport]:
     rows = request.dbsession.scalars(select(Sport)).all()
     return sorted(rows, key=lambda s: s.name(lang(request)).casefold())

@@ -11,13 +11,13 @@ from collections import OrderedDict
 
 from pyramid.renderers import render
 
-from ..gate import barcode
 from ..i18n import PARIS
+from ..interfaces import IBarcodeService
 from . import tickets as ticket_service
 
 # Two pixels at 150 dpi (0.339 mm, ~13 mil): a 29-character code is
 # ~120 mm of bars, read by any laser gun on paper and by zxing-cpp from a
-# 150 dpi raster of the page (0.2 mm needs ~250 dpi, see gate/barcode.py).
+# 150 dpi raster of the page (0.2 mm needs ~250 dpi, see the gate's barcode module).
 MODULE_MM = 25.4 / 150 * 2
 CACHE_SIZE = 256
 
@@ -28,6 +28,7 @@ _lock = threading.Lock()
 def ticket_facts(request, ticket, event, owner=None):
     lang = request.locale_name
     code = ticket_service.code_for(request, ticket, owner)
+    barcode = request.find_service(IBarcodeService)
     return {
         "ticket": ticket, "event": event, "title": event.title(lang),
         "venue": event.venue.name(lang) if event.venue else "",

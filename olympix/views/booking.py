@@ -12,7 +12,6 @@ from pyramid.security import NO_PERMISSION_REQUIRED
 from pyramid.view import view_config, view_defaults
 from sqlalchemy import select
 
-from ..gate import barcode
 from ..i18n import PARIS, _, translate
 from ..models import (
     Event,
@@ -25,6 +24,7 @@ from ..models import (
     User,
 )
 from ..models.catalogue import OfferKind
+from ..resources.catalogue import EventResource
 from ..resources.booking import (
     BackofficeOrders,
     OrderResource,
@@ -38,7 +38,7 @@ from ..security.permissions import Permission
 from ..services import audit, booking, payments, ticket_pdf
 from ..services import tickets as ticket_service
 from ..services.catalogue import format_price
-from ..interfaces import IPaymentGateway
+from ..interfaces import IBarcodeService, IPaymentGateway
 from ..services.payment import CheckoutState, InvalidSignature, PaymentProviderError
 from .forms import FormError, flash, make_form, run_form
 
@@ -86,14 +86,14 @@ def order_url(request, order, *elements, **query):
 
 # -- booking on an event ----------------------------------------------------------------
 
-@view_defaults(context=Event)
+@view_defaults(context=EventResource)
 class EventBookingViews:
     def __init__(self, context, request):
         self.context, self.request = context, request
 
     @view_config(name="book", permission=Permission.TICKET_BUY, renderer=TEMPLATE.format("book"))
     def book(self):
-        request, event = self.request, self.context
+        request, event = self.request, self.context.event
         offers = booking.offers_of(request, event)
         labels = {o.id: f"{translate(request, OFFER_NAMES.get(o.kind, o.kind))} — "
                         f"{translate(request, OFFER_DESCRIPTIONS.get(o.kind, ''))} ({format_price(request, o.price_cents)})"
@@ -315,7 +315,7 @@ class TicketViews:
         line = request.dbsession.get(OrderLine, ticket.order_line_id) if ticket.order_line_id else None
         offer = request.dbsession.get(Offer, line.offer_id) if line else None
         return helpers(request, ticket=ticket, event=self.event, code=code, live=live, offer=offer,
-                       qr_svg=barcode.qr_svg(code, module_mm=2) if live else None,
+                       qr_svg=request.find_service(IBarcodeService).qr_svg(code, module_mm=2) if live else None,
                        transfer_form=transfer_form,
                        replacement=None if live else ticket_service.replacement_of(request, ticket))
 

@@ -3,8 +3,7 @@ from pyramid.events import BeforeRender
 from pyramid.view import view_config, view_defaults
 
 from ..i18n import _, translate
-from ..models import Event
-from ..resources.catalogue import EventsFolder
+from ..resources.catalogue import EventResource, EventsFolder
 from ..schemas.catalogue import FILTER_NAMES, parse_filters
 from ..security.permissions import Permission
 from ..services import catalogue
@@ -53,9 +52,9 @@ class CatalogueViews:
             return "1"
         return value.isoformat() if hasattr(value, "isoformat") else str(value)
 
-    @view_config(context=Event, renderer=TEMPLATE.format("event"))
+    @view_config(context=EventResource, renderer=TEMPLATE.format("event"))
     def event(self):
-        event = self.context
+        event = self.context.event
         return {
             "event": event,
             "offers": list(event.offers),

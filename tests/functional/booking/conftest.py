@@ -6,26 +6,7 @@ import pytest
 import webtest
 
 from olympix.models import Event, Offer, Sport, Venue
-from olympix.resources.root import Root
 from tests.functional.helpers import sign_in
-
-# Until the catalogue area lands, /events/<slug> is served by this stand-in
-# so the @@book view (context=Event) can be reached as it will be.
-if "events" not in Root._children:
-    class _TestEvents:
-        def __init__(self, request):
-            self.request = request
-
-        def __getitem__(self, slug):
-            from sqlalchemy import select
-
-            event = self.request.dbsession.scalar(select(Event).where(Event.slug == slug))
-            if event is None:
-                raise KeyError(slug)
-            event.__name__, event.__parent__ = slug, self
-            return event
-
-    Root._children["events"] = _TestEvents
 
 WEBHOOK_SECRET = "whsec_insecure-dev"
 API_KEY = "sk_test_insecure-dev"

@@ -1,5 +1,4 @@
 """The event page /events/<slug>: facts, offers and prices, in FR and EN; who sees it."""
-from olympix.models import Event
 
 from ..helpers import sign_in
 
@@ -63,18 +62,3 @@ def test_editor_sees_an_unpublished_event(testapp, catalogue, make_user):
     assert "Session secrète" in page and "pas publiée" in page
     # still never listed in the search
     assert "Session secrète" not in testapp.get("/events")
-
-
-def test_event_acl_follows_the_state(catalogue, dbsession):
-    from pyramid.authorization import ACLHelper, Everyone
-
-    from olympix.security.permissions import Permission
-    from olympix.security.principals import EDITOR, USER
-
-    event = dbsession.query(Event).filter_by(slug="draft").one()
-    acl = ACLHelper()
-    assert not acl.permits(event, [Everyone, USER], Permission.SITE_VIEW)
-    assert not acl.permits(event, [Everyone, USER], Permission.TICKET_BUY)
-    assert acl.permits(event, [Everyone, USER, EDITOR], Permission.SITE_VIEW)
-    event.state = "published"
-    assert acl.permits(event, [Everyone], Permission.SITE_VIEW)
