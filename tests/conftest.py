@@ -23,6 +23,9 @@ from olympix.models import Base
 
 MARIADB = dict(host="127.0.0.1", port=3306, user="root", password="")
 REQUIRE_MARIADB = os.environ.get("OLYMPIX_REQUIRE_MARIADB") == "1"
+# OLYMPIX_TEST_SQLITE=1 runs the suite on the embedded SQLite even where
+# MariaDB answers (the MariaDB-only tests then skip), to check both back ends.
+FORCE_SQLITE = os.environ.get("OLYMPIX_TEST_SQLITE") == "1" and not REQUIRE_MARIADB
 TEST_SETTINGS = {
     "olympix.session_secret": "insecure-dev-test-session-secret-0123456789",
     "olympix.code_pepper": "insecure-dev-test-pepper",
@@ -56,7 +59,7 @@ def database_url(tmp_path_factory):
     """The URL of this run's own database, migrated to head."""
     from olympix.scripts.db import upgrade
 
-    if mariadb_available():
+    if not FORCE_SQLITE and mariadb_available():
         name = f"olympix_test_{os.getpid()}_{secrets.token_hex(3)}"
         server = create_engine("mysql+pymysql://root@127.0.0.1:3306/", isolation_level="AUTOCOMMIT")
         with server.connect() as conn:
