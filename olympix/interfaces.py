@@ -3,7 +3,7 @@
 They sit below every layer (docs/architecture.md): resources, services,
 the gate and the views all find their services by these names.
 """
-from zope.interface import Interface
+from zope.interface import Attribute, Interface
 
 
 class IClock(Interface):
@@ -23,6 +23,9 @@ class ISMSSender(Interface):
 
 class IPaymentGateway(Interface):
     """A hosted-checkout card payment provider."""
+
+    name = Attribute("The provider's name, stored on each payment (``Payment.provider``).")
+    signature_header = Attribute("The HTTP header its notifications carry their signature in.")
 
     def create_checkout(reference, amount_cents, currency, description, success_url,
                         cancel_url, notify_url, idempotency_key):

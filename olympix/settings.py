@@ -49,7 +49,7 @@ DEFAULTS = {
     "olympix.default_locale": "fr",
     "olympix.base_url": "http://127.0.0.1:6543",
     "mail.default_sender": "Olympix <no-reply@olympix.test>",
-    "olympix.payment.backend": "olympix.services.payment.SandboxPaymentGateway",
+    "olympix.payment.backend": "olympix.services.payment_gateway.SandboxPaymentGateway",
     "olympix.booking.max_per_event": "6",
     "olympix.booking.max_per_account": "30",
     "olympix.booking.hold_minutes": "10",

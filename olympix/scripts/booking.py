@@ -8,24 +8,15 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
-from ..models import Event, Order, OrderLine, OrderState, Payment, User
+from ..models import Event, Order, OrderLine, OrderState
 from ..services import booking, payments
 from ..services.email import send_email
 from .common import app_request
 
 
 def sweep_holds(request):
-    """Ask the provider about open sessions of lapsed holds, then expire the rest.
-
-    A lost notification must not cost a buyer who paid: before giving seats
-    back, the provider is asked about each open session (the source of truth).
-    """
-    current = booking.now(request)
-    open_payments = request.dbsession.scalars(
-        select(Payment).join(Order, Order.id == Payment.order_id)
-        .where(Order.state == OrderState.HELD, Order.held_until <= current, Payment.status == "open")).all()
-    completed = sum(payments.reconcile(request, p) == "paid" for p in open_payments)
-    return completed, booking.release_expired(request, limit=100000)
+    """Ask the provider about open sessions of lapsed holds, then expire the rest: ``(completed, released)``."""
+    return payments.sweep_lapsed_holds(request)
 
 
 def send_ticket_notices(request):
@@ -51,16 +42,15 @@ def send_ticket_notices(request):
             update(Order).where(Order.id == order.id, Order.notice_sent_at.is_(None))
             .values(notice_sent_at=current).execution_options(synchronize_session=False)).rowcount
         if moved:
-            user = request.dbsession.get(User, order.user_id)
-            send_email(request, "tickets_available", user.email, order=order, user=user)
+            send_email(request, "tickets_available", order.buyer.email, order=order, user=order.buyer)
             sent += 1
     return sent
 
 
 def run_sweep(args):
     with app_request(args.ini) as request:
-        completed, expired = sweep_holds(request)
-    print(f"{completed} late payment(s) completed, {expired} expired hold(s) released")
+        swept = sweep_holds(request)
+    print(f"{swept.completed} late payment(s) completed, {swept.released} expired hold(s) released")
 
 
 def run_notices(args):

@@ -14,6 +14,7 @@ from ..models import (
     OrderLine,
     OrderState,
     Payment,
+    PaymentStatus,
     User,
 )
 from ..models.catalogue import OfferKind
@@ -43,9 +44,9 @@ def seed(request):
     line = OrderLine(event_id=event.id, offer_id=offer.id, quantity=1, seats=offer.seats,
                      unit_price_cents=offer.price_cents)
     order.lines.append(line)
-    order.payments.append(Payment(provider="demo", checkout_id=f"demo-{DEMO_REFERENCE}", status="paid",
-                                  amount_cents=offer.price_cents, refunded_cents=0, brand="visa",
-                                  last4="4242", created_at=current, updated_at=current))
+    order.payments.append(Payment(provider="demo", checkout_id=f"demo-{DEMO_REFERENCE}",
+                                  status=PaymentStatus.PAID, amount_cents=offer.price_cents, refunded_cents=0,
+                                  brand="visa", last4="4242", created_at=current, updated_at=current))
     dbsession.add(order)
     dbsession.flush()
     names = [(user.first_name, user.last_name), COMPANION]

@@ -13,6 +13,7 @@ import secrets
 from datetime import timedelta
 
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import selectinload
 
 from ..i18n import _
 from ..models import (
@@ -188,3 +189,19 @@ def attendees_complete(order):
 def offers_of(request, event):
     return request.dbsession.scalars(select(Offer).where(Offer.event_id == event.id)
                                      .order_by(Offer.seats)).all()
+
+
+def orders_of(request, user_id):
+    """The person's orders, newest first, each brought up to date (lapsed holds expire)."""
+    orders = request.dbsession.scalars(
+        select(Order).where(Order.user_id == user_id)
+        .options(selectinload(Order.lines).selectinload(OrderLine.event))
+        .order_by(Order.created_at.desc(), Order.id.desc())).all()
+    for order in orders:
+        refresh(request, order)
+    return orders
+
+
+def order_by_reference(request, reference):
+    """The order with this reference (any case), or None."""
+    return request.dbsession.scalar(select(Order).where(Order.reference == reference.upper()))

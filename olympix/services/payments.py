@@ -1,4 +1,15 @@
-"""Paying an order: checkout sessions, completion exactly once, refunds.
+"""Paying an order: one entry per message of the provider, completion exactly once.
+
+Each message the provider sends, or question we ask it, has one entry here
+and comes back as an outcome the view only turns into a page, a flash or a
+JSON answer:
+
+- ``start_checkout``: the buyer presses Pay (a hosted page, or why not);
+- ``returned``: the buyer comes back with a signed redirect (a ``Returned``);
+- ``notified``: the provider's signed notification (an ``Outcome``);
+- ``check``: the buyer asks again from the order page (``?check=1``);
+- ``sweep_lapsed_holds``: ``olympix sweep-holds`` asks about the open
+  sessions of lapsed holds before giving their seats back.
 
 The provider tells the outcome twice (signed notification, signed return
 redirect) and maybe more (duplicates, late ones). Whichever comes first
@@ -12,19 +23,70 @@ from our own rows, so a retried request or a replayed transaction gets the
 same session or the same refund, never a second one.
 """
 import logging
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import NamedTuple
 
 from sqlalchemy import select, update
 
-from ..models import Order, OrderLine, OrderState, Payment, Ticket, User
-from . import audit, booking, tickets
-from .email import send_email
-from .clock import now
 from ..interfaces import IPaymentGateway
-from .payment import PaymentProviderError
+from ..models import Order, OrderLine, OrderState, Payment, PaymentStatus
+from ..models.orders import UNPAID_STATUSES
+from . import audit, booking, tickets
+from .clock import now
+from .email import send_email
+from .payment_gateway import CheckoutState, InvalidSignature, PaymentProviderError
 
 log = logging.getLogger(__name__)
 
-UNPAID = ("open", "failed", "canceled", "expired")
+
+class Outcome(StrEnum):
+    """What one message from the provider (or one question to it) did."""
+
+    PAID = "paid"  # this message completed the order: tickets minted, e-mail queued
+    REFUNDED = "refunded"  # paid too late, for another amount or order: refunded in full
+    FAILED = "failed"  # declined, cancelled or expired at the provider: recorded
+    OPEN = "open"  # the buyer has not finished on the provider's page
+    DUPLICATE = "duplicate"  # already recorded: nothing left to do
+    UNKNOWN = "unknown"  # no payment of ours has this session
+    UNREACHABLE = "unreachable"  # the provider did not answer our call
+    INVALID = "invalid"  # not signed by the provider, or too old
+    MALFORMED = "malformed"  # signed, but not about a checkout session
+    CLOSED = "closed"  # the order can no longer be paid (hold lapsed, paid or cancelled)
+
+
+class Verdict(StrEnum):
+    """What the buyer coming back from the provider's page is told."""
+
+    CONFIRMED = "confirmed"  # the order is paid
+    PENDING = "pending"  # not known yet: the notification or a check completes it
+    REFUNDED = "refunded"  # paid after the seats were gone: refunded in full
+    CANCELLED = "cancelled"  # cancelled on the provider's page; the seats stay held
+    DECLINED = "declined"  # the card did not go through; the seats stay held
+    CLOSED = "closed"  # the payment failed and the hold is over: nothing to retry
+    INVALID = "invalid"  # the redirect is not signed by the provider
+    UNKNOWN = "unknown"  # not a session of this order
+
+
+@dataclass(frozen=True)
+class Started:
+    """The answer to "Pay": ``url`` of the provider's page when ``outcome`` is OPEN."""
+
+    outcome: Outcome
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class Returned:
+    verdict: Verdict
+    held_until: datetime | None = None
+    failure_reason: str | None = None  # the provider's code ("card_declined"…)
+
+
+class Swept(NamedTuple):
+    completed: int  # late payments that completed their order
+    released: int  # lapsed holds whose seats went back on sale
 
 
 def gateway(request):
@@ -32,60 +94,174 @@ def gateway(request):
 
 
 def open_payment(order):
-    return next((p for p in reversed(order.payments) if p.status == "open"), None)
-
-
-def start_checkout(request, order, description, return_url, notify_url):
-    """The provider's hosted page for this order (a new session, or the open one)."""
-    payment = open_payment(order)
-    if payment is not None and payment.checkout_url:
-        return payment.checkout_url
-    attempt = len(order.payments) + 1
-    checkout = gateway(request).create_checkout(
-        reference=order.reference, amount_cents=order.total_cents, currency=order.currency,
-        description=description, success_url=return_url, cancel_url=return_url,
-        notify_url=notify_url, idempotency_key=f"olympix-order-{order.reference}-{attempt}")
-    current = now(request)
-    request.dbsession.add(Payment(
-        order_id=order.id, provider="sandboxpay", checkout_id=checkout.id, status="open",
-        amount_cents=order.total_cents, refunded_cents=0, checkout_url=checkout.url,
-        created_at=current, updated_at=current))
-    request.dbsession.flush()
-    return checkout.url
+    return next((p for p in reversed(order.payments) if p.status == PaymentStatus.OPEN), None)
 
 
 def find_payment(request, checkout_id):
     return request.dbsession.scalar(select(Payment).where(Payment.checkout_id == str(checkout_id)))
 
 
-def apply_outcome(request, payment, state):
-    """Record what the provider says about ``payment``'s session.
+# -- the buyer presses Pay -------------------------------------------------------------
 
-    ``state`` is a CheckoutState from a verified notification or from the
-    provider's API. Returns one of ``"paid"`` (this call completed the
-    order), ``"refunded"`` (paid too late: refunded), ``"failed"``,
-    ``"open"`` or ``"duplicate"`` (nothing left to do).
+def start_checkout(request, order, names, *, return_url, notify_url):
+    """Save the attendees' ``names`` and open (or reuse) the provider's hosted page.
+
+    Nothing is written when the order can no longer be paid or when the
+    provider does not answer: the buyer gets the form back, the seats stay
+    held and no payment row exists without a session behind it.
     """
+    booking.refresh(request, order)
+    if order.state != OrderState.HELD:
+        return Started(Outcome.CLOSED)
+    payment = open_payment(order)
+    if payment is not None and payment.checkout_url:
+        url = payment.checkout_url
+    else:
+        try:
+            url = _new_session(request, order, return_url, notify_url)
+        except PaymentProviderError:
+            log.warning("cannot open a checkout session for %s", order.reference, exc_info=True)
+            return Started(Outcome.UNREACHABLE)
+    booking.set_attendees(request, order, names)
+    return Started(Outcome.OPEN, url)
+
+
+def _new_session(request, order, return_url, notify_url):
+    provider = gateway(request)
+    event = order.lines[0].event
+    attempt = len(order.payments) + 1
+    checkout = provider.create_checkout(
+        reference=order.reference, amount_cents=order.total_cents, currency=order.currency,
+        description=f"olympix {order.reference} — {event.title(request.locale_name)}"[:200],
+        success_url=return_url, cancel_url=return_url, notify_url=notify_url,
+        idempotency_key=f"olympix-order-{order.reference}-{attempt}")
+    current = now(request)
+    request.dbsession.add(Payment(
+        order_id=order.id, provider=provider.name, checkout_id=checkout.id, status=PaymentStatus.OPEN,
+        amount_cents=order.total_cents, refunded_cents=0, checkout_url=checkout.url,
+        created_at=current, updated_at=current))
+    request.dbsession.flush()
+    return checkout.url
+
+
+# -- the provider's messages ---------------------------------------------------------------
+
+def returned(request, order, params):
+    """The buyer is back from the provider's page with signed ``params``.
+
+    The provider's API is the source of truth; when it does not answer, the
+    signed redirect's own word is taken for a failure (the buyer may retry
+    at once), never for a success (that waits for the notification or a
+    check, which say what was paid).
+    """
+    provider = gateway(request)
+    try:
+        session_id, status = provider.verify_return(params)
+    except InvalidSignature:
+        return Returned(Verdict.INVALID)
+    payment = find_payment(request, session_id)
+    if payment is None or payment.order_id != order.id:
+        return Returned(Verdict.UNKNOWN)
+    try:
+        state = provider.get_checkout(session_id)
+    except PaymentProviderError:
+        log.warning("cannot reach the provider about %s", session_id, exc_info=True)
+        state = None if status == PaymentStatus.PAID else CheckoutState(status=status,
+                                                                       amount=payment.amount_cents)
+    if state is not None:
+        _apply(request, payment, state)
+    request.dbsession.refresh(payment)
+    request.dbsession.refresh(order)
+    booking.refresh(request, order)
+    if order.state == OrderState.PAID:
+        return Returned(Verdict.CONFIRMED)
+    if state is None or state.status == PaymentStatus.OPEN:
+        return Returned(Verdict.PENDING)
+    if payment.status == PaymentStatus.REFUNDED:
+        return Returned(Verdict.REFUNDED)
+    if order.state != OrderState.HELD:
+        return Returned(Verdict.CLOSED)
+    if state.status == PaymentStatus.CANCELED:
+        return Returned(Verdict.CANCELLED, order.held_until)
+    return Returned(Verdict.DECLINED, order.held_until, state.failure_reason)
+
+
+def notified(request, body, headers):
+    """The provider's notification (raw ``body``, request ``headers``): its signature is its authentication."""
+    provider = gateway(request)
+    try:
+        event = provider.verify_notification(body, headers.get(provider.signature_header))
+    except InvalidSignature:
+        return Outcome.INVALID
+    try:
+        state = CheckoutState.from_json(event["data"])
+    except (KeyError, TypeError, ValueError):
+        return Outcome.MALFORMED
+    payment = find_payment(request, state.id)
+    if payment is None:
+        return Outcome.UNKNOWN
+    return _apply(request, payment, state)
+
+
+def reconcile(request, payment):
+    """Ask the provider about a session we have not heard of (a lost notification)."""
+    try:
+        state = gateway(request).get_checkout(payment.checkout_id)
+    except PaymentProviderError:
+        log.warning("cannot reach the provider about %s", payment.checkout_id, exc_info=True)
+        return Outcome.UNREACHABLE
+    return _apply(request, payment, state)
+
+
+def check(request, order):
+    """The buyer asks again (``?check=1``): None when there is nothing to ask about."""
+    payment = open_payment(order) if order.state == OrderState.HELD else None
+    if payment is None:
+        return None
+    outcome = reconcile(request, payment)
+    request.dbsession.refresh(order)
+    return outcome
+
+
+def sweep_lapsed_holds(request):
+    """Ask about the open sessions of lapsed holds, then give the seats of the rest back.
+
+    A lost notification must not cost a buyer who paid: before the seats go
+    back, the provider is asked about each open session (the source of truth).
+    """
+    current = now(request)
+    lapsed = request.dbsession.scalars(
+        select(Payment).join(Order, Order.id == Payment.order_id)
+        .where(Order.state == OrderState.HELD, Order.held_until <= current,
+               Payment.status == PaymentStatus.OPEN)).all()
+    completed = sum(reconcile(request, payment) == Outcome.PAID for payment in lapsed)
+    return Swept(completed, booking.release_expired(request, limit=100000))
+
+
+# -- completion, exactly once ------------------------------------------------------------
+
+def _apply(request, payment, state):
+    """Record what the provider says (``state``, verified) about ``payment``'s session."""
     dbsession = request.dbsession
     current = now(request)
-    if state.status != "paid":
-        if state.status in ("failed", "canceled", "expired"):
-            dbsession.execute(
-                update(Payment).where(Payment.id == payment.id, Payment.status == "open")
-                .values(status=state.status, failure_reason=state.failure_reason,
-                        brand=state.brand, last4=state.last4, updated_at=current)
-                .execution_options(synchronize_session=False))
-            dbsession.expire(payment)
-            return "failed"
-        return "open"
+    if state.status != PaymentStatus.PAID:
+        if state.status == PaymentStatus.OPEN:
+            return Outcome.OPEN
+        dbsession.execute(
+            update(Payment).where(Payment.id == payment.id, Payment.status == PaymentStatus.OPEN)
+            .values(status=state.status, failure_reason=state.failure_reason,
+                    brand=state.brand, last4=state.last4, updated_at=current)
+            .execution_options(synchronize_session=False))
+        dbsession.expire(payment)
+        return Outcome.FAILED
     moved = dbsession.execute(
-        update(Payment).where(Payment.id == payment.id, Payment.status.in_(UNPAID))
-        .values(status="paid", provider_payment_id=state.payment_id, brand=state.brand,
+        update(Payment).where(Payment.id == payment.id, Payment.status.in_(UNPAID_STATUSES))
+        .values(status=PaymentStatus.PAID, provider_payment_id=state.payment_id, brand=state.brand,
                 last4=(state.last4 or "")[-4:] or None, failure_reason=None, updated_at=current)
         .execution_options(synchronize_session=False)).rowcount
     dbsession.expire(payment)
     if not moved:
-        return "duplicate"
+        return Outcome.DUPLICATE
     order = dbsession.get(Order, payment.order_id)
     # Never mint for a different amount, currency or order than the one asked.
     if (state.amount != payment.amount_cents or state.currency != order.currency
@@ -94,16 +270,10 @@ def apply_outcome(request, payment, state):
                   state.amount, state.currency, state.reference, payment.amount_cents, order.currency,
                   order.reference)
         refund_payment(request, payment, state.payment_id)
-        return "refunded"
-    paid = dbsession.execute(
-        update(Order).where(Order.id == order.id, Order.state == OrderState.HELD)
-        .values(state=OrderState.PAID, paid_at=current)
-        .execution_options(synchronize_session=False)).rowcount
+        return Outcome.REFUNDED
+    paid = _mark_paid(request, order, OrderState.HELD)
     if not paid and _retake_expired(request, order):
-        paid = dbsession.execute(
-            update(Order).where(Order.id == order.id, Order.state == OrderState.EXPIRED)
-            .values(state=OrderState.PAID, paid_at=current)
-            .execution_options(synchronize_session=False)).rowcount
+        paid = _mark_paid(request, order, OrderState.EXPIRED)
         if not paid:  # pragma: no cover - the order moved under us; undo the retake
             _give_back(request, order)
     dbsession.expire(order)
@@ -111,24 +281,21 @@ def apply_outcome(request, payment, state):
         # Hold expired and the seats went to someone else, or the order was
         # already paid by another session, or cancelled: refund this payment.
         refund_payment(request, payment, state.payment_id)
-        if dbsession.scalar(select(Order.state).where(Order.id == order.id)) == OrderState.EXPIRED:
-            dbsession.execute(update(Order).where(Order.id == order.id, Order.state == OrderState.EXPIRED)
-                              .values(state=OrderState.CANCELLED, cancelled_at=current)
-                              .execution_options(synchronize_session=False))
-        return "refunded"
+        dbsession.execute(update(Order).where(Order.id == order.id, Order.state == OrderState.EXPIRED)
+                          .values(state=OrderState.CANCELLED, cancelled_at=current)
+                          .execution_options(synchronize_session=False))
+        dbsession.expire(order)
+        return Outcome.REFUNDED
     tickets.mint(request, order)
-    buyer = dbsession.get(User, order.user_id)
-    send_email(request, "order_confirmed", buyer.email, order=order, user=buyer,
-               lines=_lines(request, order))
-    return "paid"
+    send_email(request, "order_confirmed", order.buyer.email, order=order, user=order.buyer)
+    return Outcome.PAID
 
 
-def _lines(request, order):
-    from ..models import Event, Offer
-
+def _mark_paid(request, order, from_state):
     return request.dbsession.execute(
-        select(OrderLine, Event, Offer).join(Event, Event.id == OrderLine.event_id)
-        .join(Offer, Offer.id == OrderLine.offer_id).where(OrderLine.order_id == order.id)).all()
+        update(Order).where(Order.id == order.id, Order.state == from_state)
+        .values(state=OrderState.PAID, paid_at=now(request))
+        .execution_options(synchronize_session=False)).rowcount
 
 
 def _retake_expired(request, order):
@@ -152,14 +319,18 @@ def _give_back(request, order):
 
 
 def refund_payment(request, payment, payment_id=None, amount_cents=None, key_suffix="all"):
-    """Refund at the provider (idempotent key) and record it on ``payment``."""
+    """Refund at the provider (idempotent key) and record it on ``payment``.
+
+    Raises PaymentProviderError when the provider does not answer; callers
+    that must leave nothing half-done run it inside a savepoint.
+    """
     payment_id = payment_id or payment.provider_payment_id
     refund = gateway(request).refund(payment_id, amount_cents,
                                      idempotency_key=f"olympix-refund-{payment.checkout_id}-{key_suffix}")
     request.dbsession.execute(
         update(Payment).where(Payment.id == payment.id)
         .values(refunded_cents=Payment.refunded_cents + refund.amount,
-                status="refunded" if amount_cents is None else Payment.status,
+                status=PaymentStatus.REFUNDED if amount_cents is None else Payment.status,
                 updated_at=now(request))
         .execution_options(synchronize_session=False))
     request.dbsession.expire(payment)
@@ -168,68 +339,3 @@ def refund_payment(request, payment, payment_id=None, amount_cents=None, key_suf
     audit.record(request, "payment.refund", "order", payment.order_id, amount_cents=refund.amount,
                  checkout=payment.checkout_id, reason=key_suffix)
     return refund
-
-
-def reconcile(request, payment):
-    """Ask the provider about a session we have not heard of (lost notification)."""
-    try:
-        state = gateway(request).get_checkout(payment.checkout_id)
-    except PaymentProviderError:
-        log.warning("cannot reach the provider about %s", payment.checkout_id, exc_info=True)
-        return None
-    return apply_outcome(request, payment, state)
-
-
-def cancel_order(request, order, actor, reason="cancelled by staff"):
-    """Staff cancel: refund what was paid, deactivate tickets, give seats back.
-
-    Returns False if the order was not paid or held (already cancelled…).
-    """
-    dbsession = request.dbsession
-    current = now(request)
-    was = order.state
-    moved = dbsession.execute(
-        update(Order).where(Order.id == order.id, Order.state.in_((OrderState.PAID, OrderState.HELD)))
-        .values(state=OrderState.CANCELLED, cancelled_at=current)
-        .execution_options(synchronize_session=False)).rowcount
-    if not moved:
-        return False
-    seats_back = {}
-    if was == OrderState.HELD:
-        for line in order.lines:
-            seats_back[line.event_id] = seats_back.get(line.event_id, 0) + line.seats
-    else:
-        for ticket in tickets.tickets_of_order(request, order.id):
-            if tickets.deactivate(request, ticket.id, reason, actor_id=actor.id):
-                seats_back[ticket.event_id] = seats_back.get(ticket.event_id, 0) + 1
-        for payment in order.payments:
-            if payment.status == "paid" and payment.amount_cents > payment.refunded_cents:
-                refund_payment(request, payment, amount_cents=None)
-    for event_id, seats in seats_back.items():
-        booking.give_back_seats(dbsession, event_id, seats)
-    dbsession.expire(order)
-    return True
-
-
-def cancel_ticket(request, ticket, actor, reason="cancelled by staff"):
-    """Deactivate one ticket, give its seat back and refund its share of the line."""
-    dbsession = request.dbsession
-    if not tickets.deactivate(request, ticket.id, reason, actor_id=actor.id):
-        return False
-    booking.give_back_seats(dbsession, ticket.event_id, 1)
-    line = dbsession.get(OrderLine, ticket.order_line_id) if ticket.order_line_id else None
-    payment = dbsession.scalar(select(Payment).where(Payment.order_id == ticket.order_id,
-                                                     Payment.status == "paid"))
-    if line is not None and payment is not None:
-        share = line.unit_price_cents // max(1, line.seats // line.quantity)
-        share = min(share, payment.amount_cents - payment.refunded_cents)
-        if share > 0:
-            refund_payment(request, payment, amount_cents=share, key_suffix=f"ticket-{ticket.id}")
-    live = dbsession.scalar(select(Ticket.id).where(Ticket.order_id == ticket.order_id,
-                                                    Ticket.state.in_(tickets.LIVE_STATES)).limit(1))
-    if live is None:  # last ticket gone: the order is cancelled too
-        dbsession.execute(update(Order).where(Order.id == ticket.order_id, Order.state == OrderState.PAID)
-                          .values(state=OrderState.CANCELLED, cancelled_at=now(request))
-                          .execution_options(synchronize_session=False))
-    return True
-

@@ -11,7 +11,7 @@ from collections import OrderedDict
 
 from pyramid.renderers import render
 
-from ..i18n import PARIS
+from ..formatting import venue_zone
 from ..interfaces import IBarcodeService
 from . import tickets as ticket_service
 
@@ -25,31 +25,34 @@ _cache = OrderedDict()
 _lock = threading.Lock()
 
 
-def ticket_facts(request, ticket, event, owner=None):
+def ticket_facts(request, ticket):
+    """What one page shows: the event, the holder, the codes; times in the venue's zone."""
     lang = request.locale_name
-    code = ticket_service.code_for(request, ticket, owner)
+    event = ticket.event
+    code = ticket_service.code_for(request, ticket)
     barcode = request.find_service(IBarcodeService)
     return {
         "ticket": ticket, "event": event, "title": event.title(lang),
         "venue": event.venue.name(lang) if event.venue else "",
         "address": event.venue.address if event.venue else "",
         "sport": event.sport.name(lang) if event.sport else "",
-        "starts": event.starts_at.astimezone(PARIS), "code": code,
+        "starts_at": event.starts_at, "zone": venue_zone(event.venue), "code": code,
+        "live": ticket.state in ticket_service.LIVE_STATES,
         "code128_svg": barcode.code128_svg(code, module_mm=MODULE_MM),
         "qr_svg": barcode.qr_svg(code),
     }
 
 
-def render_pdf(request, items):
-    """PDF bytes for ``items`` = [(ticket, event), ...], one page each."""
-    key = (tuple((t.id, t.state) for t, _e in items), request.locale_name)
+def render_pdf(request, tickets):
+    """PDF bytes for ``tickets``, one page each."""
+    key = (tuple((t.id, t.state) for t in tickets), request.locale_name)
     with _lock:
         if key in _cache:
             _cache.move_to_end(key)
             return _cache[key]
     from weasyprint import HTML  # heavy import, only where PDFs are made
 
-    pages = [ticket_facts(request, t, e) for t, e in items]
+    pages = [ticket_facts(request, t) for t in tickets]
     html = render("olympix:templates/booking/ticket_pdf.jinja2", {"pages": pages}, request=request)
     pdf = HTML(string=html, base_url=request.application_url).write_pdf()
     with _lock:

@@ -15,6 +15,7 @@ from datetime import timedelta
 
 from pyramid.events import subscriber
 from sqlalchemy import insert, select, update
+from sqlalchemy.orm import selectinload
 
 from ..events import AccountDeleted
 from ..i18n import _
@@ -70,7 +71,7 @@ def mint(request, order, actor_id=None):
     attendees = dbsession.scalars(select(OrderAttendee).where(OrderAttendee.order_id == order.id)
                                   .order_by(OrderAttendee.position)).all()
     lines = {line.id: line for line in order.lines}
-    buyer = dbsession.get(User, order.user_id)
+    buyer = order.buyer
     rows = [_ticket_row(
         request, order_id=order.id, order_line_id=a.order_line_id,
         event_id=lines[a.order_line_id].event_id, owner_id=order.user_id,
@@ -118,8 +119,7 @@ def reissue(request, ticket, *, first_name=None, last_name=None, actor_id, reaso
     """
     dbsession = request.dbsession
     current = now(request)
-    event = dbsession.get(Event, ticket.event_id)
-    if event.ends_at <= current:
+    if ticket.event.ends_at <= current:
         raise ReissueRefused(EVENT_OVER)
     transfer = first_name is not None or last_name is not None
     old_names = (ticket.attendee_first_name, ticket.attendee_last_name)
@@ -148,7 +148,7 @@ def code_for(request, ticket, owner=None):
     """The ticket's code (what the Code128 and the QR say)."""
     settings = request.registry.settings
     data_keys = settings["olympix.data_keys.parsed"]
-    owner = owner or request.dbsession.get(User, ticket.owner_id)
+    owner = owner or ticket.owner
     return ticket_code.encode(
         ticket.serial,
         atrest.unseal(data_keys, owner.user_key, "user_key"),
@@ -220,11 +220,20 @@ def tickets_of_order(request, order_id):
                                      .order_by(Ticket.id)).all()
 
 
+def ticket_of_order(request, order, ticket_id):
+    """The ticket ``ticket_id`` (as posted by a form) if it belongs to ``order``, else None."""
+    if not (isinstance(ticket_id, str) and ticket_id.isdigit() and len(ticket_id) < 12):
+        return None
+    ticket = request.dbsession.get(Ticket, int(ticket_id))
+    return ticket if ticket is not None and ticket.order_id == order.id else None
+
+
 def tickets_of_owner(request, user_id):
-    return request.dbsession.execute(
-        select(Ticket, Event).join(Event, Event.id == Ticket.event_id)
-        .join(Order, Order.id == Ticket.order_id)
+    """The person's tickets, soonest event first (``ticket.event`` and its venue loaded)."""
+    return request.dbsession.scalars(
+        select(Ticket).join(Event, Event.id == Ticket.event_id)
         .where(Ticket.owner_id == user_id)
+        .options(selectinload(Ticket.event).selectinload(Event.venue))
         .order_by(Event.starts_at, Ticket.id)).all()
 
 

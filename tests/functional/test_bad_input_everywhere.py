@@ -360,7 +360,7 @@ def test_no_input_gives_a_server_error(app, demo, dbsession):
 
 
 def test_apis_answer_json_errors_to_malformed_bodies(app, demo):
-    from olympix.services.payment import sign_notification
+    from olympix.services.payment_gateway import sign_notification
 
     problems = []
     for role in ("visitor", "agent"):

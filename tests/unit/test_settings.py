@@ -94,7 +94,7 @@ def test_production_refuses_to_start_without_payment_secrets(missing):
 
 
 @pytest.mark.parametrize("key, value", [
-    ("olympix.payment.backend", "olympix.services.payment.FakePaymentGateway"),
+    ("olympix.payment.backend", "tests.doubles.FakePaymentGateway"),  # any test double, by its name
     ("olympix.clock", "olympix.services.clock.FakeClock"),
     ("olympix.email.backend", "olympix.services.email.ConsoleEmailSender"),
     ("pyramid.includes", "pyramid_tm\npyramid_debugtoolbar"),

@@ -1,37 +1,22 @@
-"""Booking fixtures: a catalogue event with offers, a buyer, sandboxpay on loopback."""
+"""Booking fixtures: events with offers (tests/factories), a buyer, sandboxpay on loopback."""
+import contextlib
+import socket
 from datetime import timedelta
-from urllib.parse import urlsplit
 
 import pytest
 import webtest
 
-from olympix.models import Event, Offer, Sport, Venue
+from tests.factories import catalogue
+from tests.functional.booking.journey import API_KEY, WEBHOOK_SECRET
 from tests.functional.helpers import sign_in
-
-WEBHOOK_SECRET = "whsec_insecure-dev"
-API_KEY = "sk_test_insecure-dev"
 
 
 @pytest.fixture
 def make_event(dbsession, clock):
-    """Insert a published event with Solo/Duo/Family offers: make_event(capacity=10)."""
-    counter = iter(range(1, 10_000))
+    """A published event with Solo/Duo/Family offers, committed: make_event(capacity=10, starts_in=...)."""
 
     def make(capacity=50, starts_in=timedelta(hours=6), prices=(4500, 8000, 15000), slug=None):
-        n = next(counter)
-        sport = dbsession.query(Sport).filter_by(slug="athletics").one_or_none() or Sport(
-            slug="athletics", name_fr="Athlétisme", name_en="Athletics", icon="athletics.svg")
-        venue = dbsession.query(Venue).filter_by(slug="stade-de-france").one_or_none() or Venue(
-            slug="stade-de-france", name_fr="Stade de France", name_en="Stade de France",
-            city="Saint-Denis", address="93200 Saint-Denis", capacity=77000)
-        start = clock.now() + starts_in
-        event = Event(slug=slug or f"athletics-evening-{n}", code=f"ATH-T{n:04d}", sport=sport, venue=venue,
-                      title_fr=f"Athlétisme — soirée {n}", title_en=f"Athletics — evening {n}",
-                      starts_at=start, ends_at=start + timedelta(hours=3), capacity=capacity,
-                      seats_left=capacity, state="published")
-        for kind, seats, price in zip(("solo", "duo", "family"), (1, 2, 4), prices):
-            event.offers.append(Offer(kind=kind, seats=seats, price_cents=price))
-        dbsession.add(event)
+        event = catalogue.event(dbsession, clock.now() + starts_in, capacity=capacity, prices=prices, slug=slug)
         dbsession.commit()
         return event
 
@@ -71,17 +56,21 @@ def sandbox(app):
     olympix_server.close()
 
 
-def local(url):
-    """The path and query of an absolute URL, for WebTest."""
-    parts = urlsplit(url)
-    return parts.path + ("?" + parts.query if parts.query else "")
+@pytest.fixture
+def provider_down(app, sandbox):
+    """``with provider_down():`` the payment provider's address answers nothing (connection refused)."""
 
+    @contextlib.contextmanager
+    def down():
+        with socket.socket() as sock:  # a port nobody listens on once closed
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        settings = app.registry.settings
+        saved = settings["olympix.payment.url"]
+        settings["olympix.payment.url"] = f"http://127.0.0.1:{port}"
+        try:
+            yield
+        finally:
+            settings["olympix.payment.url"] = saved
 
-def book(testapp, event, offer="solo", quantity=1):
-    """Submit the book form; returns the response (303 to the order page when held)."""
-    page = testapp.get(f"/events/{event.slug}/@@book")
-    form = page.forms["form"]
-    offer_id = next(o.id for o in event.offers if o.kind == offer)
-    form["offer"] = str(offer_id)
-    form["quantity"] = str(quantity)
-    return form.submit("submit")
+    return down

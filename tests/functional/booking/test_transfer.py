@@ -8,9 +8,14 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from olympix.gate.scan import ScanConfig, scan
 from olympix.models import AuditEntry, Event, Order, Ticket, TicketHistory
 from olympix.models.gate import Gate
-from tests.functional.booking.test_rules import fresh, paid_order
+from olympix.models.tickets import change_state
+from olympix.services import tickets as ticket_service
+from olympix.services.clock import now
+from tests.factories.orders import paid_order
+from tests.functional.booking.journey import fresh
 from tests.functional.helpers import in_request, sign_in
 
 
@@ -20,8 +25,6 @@ def tickets(dbsession):
 
 
 def code_of(app, ticket_id):
-    from olympix.services import tickets as ticket_service
-
     return in_request(app, lambda request: ticket_service.code_for(
         request, request.dbsession.get(Ticket, ticket_id)))
 
@@ -38,7 +41,7 @@ def snapshot(dbsession):
 def owned(testapp, buyer, make_event, dbsession, app):
     """A paid solo ticket of the signed-in buyer for an event in two hours: (event, ticket)."""
     event = make_event(starts_in=timedelta(hours=2))
-    paid_order(app, dbsession, event, buyer, offer="solo")
+    paid_order(app, event, buyer, offer="solo")
     return event, tickets(dbsession)[0]
 
 
@@ -52,9 +55,6 @@ def transfer(testapp, ticket_id, first_name="Grace", last_name="Hopper"):
 
 def scan_at_gate(app, dbsession, make_user, event, code):
     """Scan ``code`` at a gate of the event's venue as an agent; returns (verdict, reason)."""
-    from olympix.gate.scan import ScanConfig, scan
-    from olympix.services.clock import now
-
     fresh(dbsession)
     agent_id = make_user(f"agent{code[-6:].lower()}@example.test", role="agent", first_name="Agent")
     venue_id = dbsession.get(Event, event.id).venue_id
@@ -116,8 +116,8 @@ def test_another_person_cannot_transfer_someone_elses_ticket(testapp, owned, dbs
     sign_in(testapp, "eve@example.test")
     fields.update(first_name="Eve", last_name="Mallory",
                   csrf_token=testapp.get("/account/@@profile").forms["form"]["csrf_token"].value)
-    assert testapp.get(f"/tickets/{ticket.id}/", status="*").status_int in (403, 404)
-    assert testapp.post(f"/tickets/{ticket.id}/@@transfer", fields, status="*").status_int in (403, 404)
+    assert testapp.get(f"/tickets/{ticket.id}/", status=403).status_int == 403
+    assert testapp.post(f"/tickets/{ticket.id}/@@transfer", fields, status=403).status_int == 403
     assert testapp.post("/tickets/999999/@@transfer", fields, status=404).status_int == 404
     assert snapshot(dbsession) == before
 
@@ -152,10 +152,6 @@ def test_refused_on_a_scanned_ticket(testapp, owned, dbsession, app, make_user):
 
 def test_reissue_loses_the_race_with_a_gate(testapp, owned, dbsession, app):
     """The state check in the service itself: a ticket scanned meanwhile is never replaced."""
-    from olympix.models.tickets import change_state
-    from olympix.services import tickets as ticket_service
-    from olympix.services.clock import now
-
     _event, ticket = owned
 
     def race(request):

@@ -4,25 +4,18 @@ Each thread is a separate buyer with its own request, session and
 connection (the pool hands each its own), doing what the web requests do:
 hold (one transaction), then the provider's notification (another).
 """
+import json
 import threading
+import time
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
-from olympix.models import (
-    Event,
-    Offer,
-    Order,
-    OrderLine,
-    Payment,
-    Sport,
-    Ticket,
-    User,
-    Venue,
-)
+from olympix.models import Event, Order, OrderLine, Payment, PaymentStatus, Ticket, User
 from olympix.services import booking, payments
-from olympix.services.payment import CheckoutState
+from olympix.services.payment_gateway import SandboxPaymentGateway, sign_notification
+from tests.factories import catalogue
 from tests.functional.helpers import in_request
 
 pytestmark = pytest.mark.mariadb
@@ -34,17 +27,19 @@ CAPACITY = 7
 @pytest.fixture
 def crowd(mariadb, testapp, app, make_user, dbsession, clock):
     """An event with CAPACITY seats and BUYERS people eager to buy."""
-    sport = Sport(slug="judo", name_fr="Judo", name_en="Judo", icon="judo.svg")
-    venue = Venue(slug="arena", name_fr="Arena", name_en="Arena", city="Paris", capacity=8000)
-    start = clock.now() + timedelta(days=1)
-    event = Event(slug="judo-final", code="JUD-T", sport=sport, venue=venue, title_fr="Judo", title_en="Judo",
-                  starts_at=start, ends_at=start + timedelta(hours=2), capacity=CAPACITY,
-                  seats_left=CAPACITY, state="published")
-    event.offers = [Offer(kind="solo", seats=1, price_cents=5000), Offer(kind="duo", seats=2, price_cents=9000)]
-    dbsession.add(event)
+    event = catalogue.event(dbsession, clock.now() + timedelta(days=1), hours=2, slug="judo-final",
+                            sport_slug="judo", venue_slug="champ-de-mars-arena", capacity=CAPACITY,
+                            prices=(5000, 9000, None))
     dbsession.commit()
     users = [make_user(f"buyer{i}@example.test") for i in range(BUYERS)]
     return event.id, users
+
+
+def signed_notification(app, data):
+    """The provider's notification that ``data``'s session is paid: (raw body, headers)."""
+    body = json.dumps({"id": f"evt_{data['id']}", "type": "checkout.session.completed", "data": data}).encode()
+    secret = app.registry.settings["olympix.payment.webhook_secret"]
+    return body, {SandboxPaymentGateway.signature_header: sign_notification(secret, body, int(time.time()))}
 
 
 def buy(app, event_id, user_id, kind, results, barrier):
@@ -54,7 +49,7 @@ def buy(app, event_id, user_id, kind, results, barrier):
         offer = next(o for o in event.offers if o.kind == kind)
         order = booking.hold(request, user, event, offer, 1)
         request.dbsession.add(Payment(order_id=order.id, provider="test", checkout_id=f"cs_{order.reference}",
-                                      status="open", amount_cents=order.total_cents, refunded_cents=0,
+                                      status=PaymentStatus.OPEN, amount_cents=order.total_cents, refunded_cents=0,
                                       created_at=order.created_at, updated_at=order.created_at))
         return order.reference
 
@@ -67,9 +62,9 @@ def buy(app, event_id, user_id, kind, results, barrier):
 
     def notify(request):
         payment = payments.find_payment(request, f"cs_{reference}")
-        state = CheckoutState(status="paid", amount=payment.amount_cents, brand="visa", last4="4242",
-                              payment_id=f"pay_{reference}", id=payment.checkout_id)
-        return payments.apply_outcome(request, payment, state)
+        return payments.notified(request, *signed_notification(app, {
+            "id": payment.checkout_id, "status": "paid", "amount": payment.amount_cents, "currency": "EUR",
+            "brand": "visa", "last4": "4242", "payment": f"pay_{reference}"}))
 
     # the notification arrives twice, concurrently: one mints, the other is a no-op
     outcomes = []

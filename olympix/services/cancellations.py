@@ -1,0 +1,101 @@
+"""Staff cancel an order, or one ticket of it: tickets off, seats back, money back.
+
+Each cancellation runs inside a savepoint: when the provider does not
+answer the refund, everything it wrote (states, seats, audit entries) is
+rolled back and the outcome says so, so nothing is ever half cancelled.
+The refund's idempotency key makes a second attempt safe even if the
+provider did refund before the connection dropped.
+"""
+import logging
+from enum import StrEnum
+
+from sqlalchemy import select, update
+
+from ..models import Order, OrderState, PaymentStatus, Ticket
+from . import audit, booking, tickets
+from .clock import now
+from .payment_gateway import PaymentProviderError
+from .payments import refund_payment
+
+log = logging.getLogger(__name__)
+
+STAFF_REASON = "cancelled by staff"
+
+
+class Cancelled(StrEnum):
+    DONE = "done"
+    NOT_CANCELLABLE = "not cancellable"  # already cancelled, expired, used…
+    UNREACHABLE = "unreachable"  # the provider did not refund: nothing changed
+
+
+def _in_savepoint(request, cancel, what):
+    try:
+        with request.dbsession.begin_nested():
+            done = cancel()
+    except PaymentProviderError:
+        log.warning("refund of %s failed; nothing cancelled", what, exc_info=True)
+        return Cancelled.UNREACHABLE
+    return Cancelled.DONE if done else Cancelled.NOT_CANCELLABLE
+
+
+def cancel_order(request, order, actor, reason=STAFF_REASON):
+    """Refund what was paid, deactivate the tickets, give the seats back (paid or held orders)."""
+    outcome = _in_savepoint(request, lambda: _cancel_order(request, order, actor, reason),
+                            f"order {order.reference}")
+    request.dbsession.expire(order)
+    return outcome
+
+
+def _cancel_order(request, order, actor, reason):
+    dbsession = request.dbsession
+    was = order.state
+    moved = dbsession.execute(
+        update(Order).where(Order.id == order.id, Order.state.in_((OrderState.PAID, OrderState.HELD)))
+        .values(state=OrderState.CANCELLED, cancelled_at=now(request))
+        .execution_options(synchronize_session=False)).rowcount
+    if not moved:
+        return False
+    seats_back = {}
+    if was == OrderState.HELD:
+        for line in order.lines:
+            seats_back[line.event_id] = seats_back.get(line.event_id, 0) + line.seats
+    else:
+        for ticket in tickets.tickets_of_order(request, order.id):
+            if tickets.deactivate(request, ticket.id, reason, actor_id=actor.id):
+                seats_back[ticket.event_id] = seats_back.get(ticket.event_id, 0) + 1
+        for payment in order.payments:
+            if payment.status == PaymentStatus.PAID and payment.amount_cents > payment.refunded_cents:
+                refund_payment(request, payment, amount_cents=None)
+    for event_id, seats in seats_back.items():
+        booking.give_back_seats(dbsession, event_id, seats)
+    audit.record(request, "order.cancel", "order", order.reference, actor=actor, refunded=True)
+    return True
+
+
+def cancel_ticket(request, ticket, actor, reason=STAFF_REASON):
+    """Deactivate one ticket, give its seat back and refund its share of the line."""
+    outcome = _in_savepoint(request, lambda: _cancel_ticket(request, ticket, actor, reason),
+                            f"ticket {ticket.serial}")
+    request.dbsession.expire(ticket)
+    return outcome
+
+
+def _cancel_ticket(request, ticket, actor, reason):
+    dbsession = request.dbsession
+    if not tickets.deactivate(request, ticket.id, reason, actor_id=actor.id):
+        return False
+    booking.give_back_seats(dbsession, ticket.event_id, 1)
+    line, order = ticket.order_line, ticket.order
+    payment = next((p for p in order.payments if p.status == PaymentStatus.PAID), None)
+    if line is not None and payment is not None:
+        share = min(line.unit_price_cents // line.seats_per_unit, payment.amount_cents - payment.refunded_cents)
+        if share > 0:
+            refund_payment(request, payment, amount_cents=share, key_suffix=f"ticket-{ticket.id}")
+    live = dbsession.scalar(select(Ticket.id).where(Ticket.order_id == ticket.order_id,
+                                                    Ticket.state.in_(tickets.LIVE_STATES)).limit(1))
+    if live is None:  # last ticket gone: the order is cancelled too
+        dbsession.execute(update(Order).where(Order.id == ticket.order_id, Order.state == OrderState.PAID)
+                          .values(state=OrderState.CANCELLED, cancelled_at=now(request))
+                          .execution_options(synchronize_session=False))
+    audit.record(request, "ticket.cancel", "ticket", ticket.serial, actor=actor, order=order.reference)
+    return True

@@ -1,0 +1,184 @@
+"""The buyer's orders: the list, an order's page, naming the attendees and paying, the return.
+
+The payment's outcome is decided in services/payments.py; these views turn
+its answers into a flash and a page.
+"""
+from pyramid.httpexceptions import HTTPBadRequest, HTTPNotFound, HTTPSeeOther
+from pyramid.view import view_config, view_defaults
+
+from ..i18n import _
+from ..models import OrderState, PaymentStatus
+from ..resources.orders import OrderResource, OrdersFolder
+from ..schemas.booking import attendees_schema
+from ..security.permissions import Permission
+from ..services import booking, payments, ticket_pdf
+from ..services import tickets as ticket_service
+from ..services.payments import Outcome, Verdict
+from .forms import FormError, FormView, flash
+from .tickets import pdf_response
+
+TEMPLATE = "olympix:templates/booking/{}.jinja2"
+
+NOT_PAYABLE = _("This order can no longer be paid.")
+PROVIDER_DOWN = _("The payment service is not answering. Your seats stay held; please try again in a moment.")
+DID_NOT_GO_THROUGH = _("The payment did not go through.")
+PAYMENT_MESSAGES = {
+    "card_declined": _("Your card was declined."),
+    "insufficient_funds": _("Your card was declined: insufficient funds."),
+}
+
+
+@view_config(context=OrdersFolder, permission=Permission.TICKET_BUY, renderer=TEMPLATE.format("orders"))
+def my_orders(context, request):
+    orders = booking.orders_of(request, request.identity.id)
+    return {"rows": [(o, o.lines[0].event if o.lines else None) for o in orders]}
+
+
+def order_page(request, order):
+    """What the order page shows, whatever form comes with it."""
+    tickets = [(t, t.state in ticket_service.LIVE_STATES, ticket_service.is_visible(request, t.event))
+               for t in ticket_service.tickets_of_order(request, order.id)]
+    paid = next((p for p in order.payments if p.status in (PaymentStatus.PAID, PaymentStatus.REFUNDED)), None)
+    last = order.payments[-1] if order.payments else None
+    return {
+        "order": order, "lines": order.lines, "payment": paid, "tickets": tickets,
+        "held": order.state == OrderState.HELD, "paid": order.state == OrderState.PAID,
+        "expired": order.state == OrderState.EXPIRED,
+        "waiting": last is not None and last.status == PaymentStatus.OPEN,
+        "all_visible": all(visible for _t, _live, visible in tickets),
+        "visible_from": ticket_service.visible_from(request, tickets[0][0].event) if tickets else None,
+    }
+
+
+def order_url(request, order, *elements, **query):
+    return request.resource_url(request.root, "orders", order.reference, *elements, query=query or None)
+
+
+@view_config(context=OrderResource, containment=OrdersFolder, permission=Permission.ORDER_VIEW,
+             name="pay", request_method="POST", renderer=TEMPLATE.format("order"))
+class PayForm(FormView):
+    """One first and last name per seat, then the provider's hosted page."""
+
+    def __init__(self, context, request):
+        super().__init__(context, request)
+        self.order = context.order
+
+    @property
+    def button(self):
+        return self.request.localizer.translate(
+            _("Pay %(amount)s", mapping={"amount": self.request.fmt.money(self.order.total_cents)}))
+
+    def seat_labels(self):
+        fmt = self.request.fmt
+        return [self.request.localizer.translate(_("%(offer)s %(unit)s — seat %(seat)s of %(seats)s", mapping={
+                    "offer": fmt.offer_name(line.offer.kind), "unit": unit + 1, "seat": seat + 1,
+                    "seats": line.seats_per_unit}))
+                for line in self.order.lines
+                for unit in range(line.quantity) for seat in range(line.seats_per_unit)]
+
+    def schema(self):
+        return attendees_schema(self.seat_labels())
+
+    def appstruct(self):
+        return {f"seat{i}": {"first_name": a.first_name, "last_name": a.last_name}
+                for i, a in enumerate(self.order.attendees)}
+
+    def action(self):
+        return order_url(self.request, self.order, "@@pay")
+
+    def values(self):
+        return order_page(self.request, self.order)
+
+    def __call__(self):
+        booking.refresh(self.request, self.order)
+        if self.order.state != OrderState.HELD:
+            flash(self.request, NOT_PAYABLE, "error")
+            return HTTPSeeOther(order_url(self.request, self.order))
+        return super().__call__()
+
+    def success(self, data):
+        request, order = self.request, self.order
+        names = [(data[f"seat{i}"]["first_name"], data[f"seat{i}"]["last_name"]) for i in range(order.seats)]
+        started = payments.start_checkout(
+            request, order, names, return_url=order_url(request, order, "@@return"),
+            notify_url=request.registry.settings.get("olympix.payment.notify_url")
+            or request.resource_url(request.root, "api", "payments", "notify"))
+        if started.outcome == Outcome.CLOSED:
+            flash(request, NOT_PAYABLE, "error")
+            return HTTPSeeOther(order_url(request, order))
+        if started.outcome == Outcome.UNREACHABLE:
+            raise FormError(PROVIDER_DOWN)
+        return HTTPSeeOther(started.url)
+
+
+def return_message(request, back):
+    """``(message, flash queue, mapping)`` telling the buyer what ``back`` (a Returned) means."""
+    if back.verdict == Verdict.CONFIRMED:
+        return _("Payment received, thank you! Your order is confirmed."), "success", {}
+    if back.verdict == Verdict.PENDING:
+        return (_("We are confirming your payment with the bank; this page will show it in a moment."),
+                "info", {})
+    if back.verdict == Verdict.REFUNDED:
+        return (_("Your payment arrived after your seats were released and none were left: it has been "
+                  "refunded in full."), "error", {})
+    if back.verdict == Verdict.CLOSED:
+        return (_("The payment did not go through, and the hold on your seats is over: they are back on "
+                  "sale."), "error", {})
+    until = request.fmt.time(back.held_until)
+    if back.verdict == Verdict.CANCELLED:
+        return (_("You cancelled the payment. Your seats stay held until %(time)s: you can try again."),
+                "info", {"time": until})
+    reason = request.localizer.translate(PAYMENT_MESSAGES.get(back.failure_reason or "", DID_NOT_GO_THROUGH))
+    return (_("%(reason)s Your seats stay held until %(time)s: you can try again with another card."),
+            "error", {"reason": reason, "time": until})
+
+
+@view_defaults(context=OrderResource, containment=OrdersFolder, permission=Permission.ORDER_VIEW,
+               request_method="GET")
+class OrderViews:
+    def __init__(self, context, request):
+        self.context, self.request = context, request
+        self.order = context.order
+
+    @view_config(renderer=TEMPLATE.format("order"))
+    def view(self):
+        request, order = self.request, self.order
+        if request.params.get("check") == "1" and payments.check(request, order) == Outcome.UNREACHABLE:
+            flash(request, _("The payment service is not answering; we will hear from it soon. "
+                             "Check again in a moment."), "info")
+        booking.refresh(request, order)
+        values = order_page(request, order)
+        if values["held"]:
+            form = PayForm(self.context, request)
+            values["form"] = form.form().render(form.appstruct())
+        return values
+
+    @view_config(name="return")
+    def payment_return(self):
+        request, order = self.request, self.order
+        back = payments.returned(request, order, request.GET)
+        if back.verdict == Verdict.INVALID:
+            raise HTTPBadRequest()
+        if back.verdict == Verdict.UNKNOWN:
+            raise HTTPNotFound()
+        message, queue, mapping = return_message(request, back)
+        flash(request, message, queue, **mapping)
+        return HTTPSeeOther(order_url(request, order))
+
+    @view_config(name="tickets.pdf")
+    def tickets_pdf(self):
+        request, order = self.request, self.order
+        tickets = [t for t in ticket_service.tickets_of_order(request, order.id)
+                   if t.state in ticket_service.LIVE_STATES]
+        if not tickets or request.identity is None or request.identity.id != order.user_id:
+            raise HTTPNotFound()
+        if not all(ticket_service.is_visible(request, t.event) for t in tickets):
+            flash(request, _("Your tickets are not available yet."), "info")
+            return HTTPSeeOther(order_url(request, order))
+        for ticket in tickets:
+            ticket_service.mark_delivered(request, ticket)
+        return pdf_response(ticket_pdf.render_pdf(request, tickets), f"olympix-{order.reference}.pdf")
+
+
+def includeme(config):
+    config.add_account_section("olympix:templates/booking/_account_panel.jinja2", order=20)
