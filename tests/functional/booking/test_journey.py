@@ -49,7 +49,10 @@ def test_whole_journey_book_pay_tickets(testapp, buyer, make_event, sandbox, dbs
     fresh(dbsession)
     assert dbsession.scalar(select(func.count(Ticket.id))) == 2
     assert dbsession.scalar(select(func.count(TicketHistory.id))) == 2
-    assert mailbox.to("buyer@example.test") and "confirm" in mailbox.to("buyer@example.test")[-1]["Subject"].lower()
+    [confirmation] = mailbox.to("buyer@example.test")
+    assert "confirm" in confirmation["Subject"].lower()
+    body = mailbox.text(confirmation)
+    assert "80,00\u00a0€" in body and "Duo × 1" in body and event.title_fr in body
     # my tickets, the phone ticket (paid → delivered), the PDF
     my = testapp.get("/tickets/")
     assert "Grace Hopper" in my

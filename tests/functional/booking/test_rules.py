@@ -188,6 +188,10 @@ def test_staff_cancel_order_and_ticket(testapp, buyer, make_event, make_user, db
     page.forms["form"]["reference"] = reference.lower()
     order_page = page.forms["form"].submit("submit").follow()
     assert reference in order_page.text
+    # states in staff words, the payment's status named (not "paid"), times with their zone
+    payment_line = next(li.text for li in order_page.html.find_all("li") if checkout_id in li.text)
+    assert "· Payé ·" in payment_line and "80,00" in payment_line
+    assert order_page.text.count("payé, pas encore ouvert") == 2 and "(heure de Paris)" in order_page.text
     ticket_form = next(f for f in order_page.forms.values() if "ticket" in f.fields)
     after = ticket_form.submit().follow()
     assert "Billet annulé" in after.text
@@ -220,7 +224,7 @@ def test_account_deletion_deactivates_unused_tickets(testapp, buyer, make_event,
     assert set(dbsession.scalars(select(Ticket.state))) == {"deactivated"}
     # the names on the tickets and the order are erased with the account
     assert set(dbsession.scalars(select(Ticket.attendee_last_name))) == {""}
-    assert set(dbsession.scalars(select(OrderAttendee.last_name))) <= {""}
+    assert set(dbsession.scalars(select(OrderAttendee.last_name))) == {""}
 
 
 def test_seed_gives_the_demo_user_a_paid_duo(app, dbsession, testapp, make_user, make_event):
@@ -233,3 +237,12 @@ def test_seed_gives_the_demo_user_a_paid_duo(app, dbsession, testapp, make_user,
     fresh(dbsession)
     assert dbsession.scalar(select(func.count(Ticket.id))) == 2
     assert dbsession.get(Event, event.id).seats_left == 18
+
+
+def test_book_form_names_offers_as_everywhere(testapp, buyer, make_event):
+    """The offer texts come from the formatting module: the same words as the event page."""
+    event = make_event(capacity=10)
+    page = testapp.get(f"/events/{event.slug}/@@book")
+    labels = [label.text.strip() for label in page.html.select("form#form label.form-check-label")]
+    assert labels == ["Solo — 1 place (45,00\u00a0€)", "Duo — 2 places côte à côte (80,00\u00a0€)",
+                      "Famille — 4 places côte à côte (150,00\u00a0€)"], labels
