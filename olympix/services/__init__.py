@@ -22,6 +22,6 @@ def includeme(config):
         # no per-request state (the fake clock is the point of sharing).
         config.register_service(backend.from_settings(settings), iface)
     # The payment client is made per request from its settings (it holds
-    # none of its own state; the fake keeps one shared instance itself).
+    # no state of its own).
     gateway = resolve(settings["olympix.payment.backend"])
     config.register_service_factory(gateway.create_service, IPaymentGateway)

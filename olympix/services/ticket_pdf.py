@@ -2,7 +2,7 @@
 
 Rendering costs ~100 ms a page (DESIGN.md), far more than the database, so
 it never happens in the purchase transaction: only when the holder opens
-the PDF. Results are cached in memory by (ticket ids, their states,
+the PDF. Results are cached in memory by (ticket ids, serials, states,
 language): a ticket's content only changes with its state, so the cache
 never serves a stale page; a deactivated ticket renders anew, marked void.
 """
@@ -45,7 +45,9 @@ def ticket_facts(request, ticket):
 
 def render_pdf(request, tickets):
     """PDF bytes for ``tickets``, one page each."""
-    key = (tuple((t.id, t.state) for t in tickets), request.locale_name)
+    # The serial too: it is random, so a row id SQLite hands out again after
+    # a delete (tests, a reset demo) never finds the page of another ticket.
+    key = (tuple((t.id, t.serial, t.state) for t in tickets), request.locale_name)
     with _lock:
         if key in _cache:
             _cache.move_to_end(key)
