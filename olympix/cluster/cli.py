@@ -27,6 +27,8 @@ def main(argv=None):
     drill.add_argument("--purchases", type=int, default=60, help="purchases at most (default 60)")
     drill.add_argument("--seconds", type=float, default=150, help="time limit of the sale (default 150)")
     drill.add_argument("--capacity", type=int, default=70, help="seats of the drill's event (default 70)")
+    drill.add_argument("--spread", type=float, default=40,
+                       help="seconds over which purchases start (default 40)")
     args = parser.parse_args(argv)
     layout = Layout() if args.base is None else Layout(base=args.base)
     cluster = Cluster(layout)
@@ -43,7 +45,7 @@ def main(argv=None):
 
             cluster.up()
             report = Drill(cluster, buyers=args.buyers, purchases=args.purchases, seconds=args.seconds,
-                           capacity=args.capacity).run_cluster()
+                           capacity=args.capacity, spread=args.spread).run_cluster()
             print(report.text())
             return 0 if report.ok() else 1
     except MissingTool as exc:

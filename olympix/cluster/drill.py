@@ -109,8 +109,11 @@ class Report:
 class Drill:
     """A sale on ``cluster`` (a local.Cluster already up) with a fault plan."""
 
-    def __init__(self, cluster, buyers=6, purchases=60, seconds=150, capacity=70, log=print):
+    def __init__(self, cluster, buyers=6, purchases=60, seconds=150, capacity=70, spread=40, log=print):
         self.cluster = cluster
+        # Purchases start spread over ``spread`` seconds (people arrive over
+        # time): the sale is still going on when the faults happen.
+        self.spread = spread
         self.buyers = buyers
         self.purchases = purchases
         self.seconds = seconds
@@ -120,6 +123,7 @@ class Drill:
         self.lock = threading.Lock()
         self.results = []
         self.queue = []
+        self.busy = 0
         self.t0 = 0.0
         self.events = []
         self.stop_at = 0.0
@@ -226,20 +230,34 @@ class Drill:
                 if not self.queue:
                     return
                 purchase = self.queue.pop(0)
+                number = len(self.results)
                 self.results.append(purchase)
+            wait = self.t0 + number * self.spread / max(1, self.purchases) - time.monotonic()
+            if wait > 0:
+                time.sleep(wait)
+            with self.lock:
+                self.busy += 1
             try:
                 self.buy(purchase)
             except (TimeoutError, LookupError) as exc:
                 purchase.problem = purchase.problem or str(exc)
+            finally:
+                with self.lock:
+                    self.busy -= 1
 
     def confirmed_count(self):
         with self.lock:
             return sum(1 for p in self.results if p.confirmed_at)
 
     def wait_confirmed(self, count):
-        while self.confirmed_count() < count and time.monotonic() < self.stop_at:
+        while self.confirmed_count() < count and time.monotonic() < self.stop_at and not self.over():
             time.sleep(0.1)
-        return time.monotonic() < self.stop_at
+        return time.monotonic() < self.stop_at and not self.over()
+
+    def over(self):
+        """True once every purchase has been started and finished."""
+        with self.lock:
+            return not self.queue and self.busy == 0
 
     # -- running ---------------------------------------------------------------------
     def run(self, faults, setup):
@@ -279,6 +297,7 @@ class Drill:
             report.node_back_in_cluster = time.monotonic() - killed
             self.note(f"{victim.name} back in the cluster (Synced, size {len(cluster.nodes)})")
             if not self.wait_confirmed(self.purchases // 2):
+                self.note("no purchase left to kill the writer under")
                 return
             writer = cluster.writer()
             if writer is None:
@@ -287,7 +306,7 @@ class Drill:
             death = time.monotonic()
             self.note(f"SIGKILL {writer.name} (the writer)")
             next_one = None
-            while next_one is None and time.monotonic() < self.stop_at + NOTIFY_GRACE:
+            while next_one is None and time.monotonic() < self.stop_at + NOTIFY_GRACE and not self.over():
                 with self.lock:
                     after = [p.confirmed_at for p in self.results
                              if p.confirmed_at and p.started >= death]
