@@ -22,10 +22,7 @@ from .mariadbd import find
 CHECK = os.path.join(REPO, "deploy", "galera-check")
 
 
-def config(layout):
-    db_servers = "\n".join(
-        f"    server {name} 127.0.0.1:{port} check{'' if i == 0 else ' backup'}"
-        for i, (name, port) in enumerate(zip(layout.nodes, layout.db_ports)))
+def config(layout, galera=True):
     app_servers = "\n".join(
         f"    server {name} 127.0.0.1:{port} check" for name, port in zip(layout.apps, layout.app_ports))
     return f"""# Written by deploy/local-cluster (olympix/cluster/haproxy.py); edits are overwritten.
@@ -45,22 +42,7 @@ defaults
     timeout server 30m
     timeout check 3s
 
-# The database: one writer, failover in order (see olympix/cluster/haproxy.py).
-frontend db
-    mode tcp
-    bind 127.0.0.1:{layout.db_proxy_port}
-    default_backend galera
-
-backend galera
-    mode tcp
-    option external-check
-    external-check path "/usr/bin:/bin:/usr/sbin:/sbin"
-    external-check command {CHECK}
-    stick-table type integer size 1
-    stick on int(1)
-    default-server inter 1s fastinter 300ms downinter 2s fall 2 rise 2 on-marked-down shutdown-sessions
-{db_servers}
-
+{_database(layout) if galera else ""}
 # The site: the application nodes hold no state, any of them serves anyone.
 frontend web
     mode http
@@ -84,10 +66,32 @@ backend olympix
 """
 
 
-def write(layout):
+def _database(layout):
+    servers = "\n".join(
+        f"    server {name} 127.0.0.1:{port} check{'' if i == 0 else ' backup'}"
+        for i, (name, port) in enumerate(zip(layout.nodes, layout.db_ports)))
+    return f"""# The database: one writer, failover in order (see olympix/cluster/haproxy.py).
+frontend db
+    mode tcp
+    bind 127.0.0.1:{layout.db_proxy_port}
+    default_backend galera
+
+backend galera
+    mode tcp
+    option external-check
+    external-check path "/usr/bin:/bin:/usr/sbin:/sbin"
+    external-check command {CHECK}
+    stick-table type integer size 1
+    stick on int(1)
+    default-server inter 1s fastinter 300ms downinter 2s fall 2 rise 2 on-marked-down shutdown-sessions
+{servers}
+"""
+
+
+def write(layout, galera=True):
     path = layout.path("haproxy.cfg")
     with open(path, "w") as fh:
-        fh.write(config(layout))
+        fh.write(config(layout, galera))
     haproxy = find("haproxy", "haproxy")
     check = subprocess.run([haproxy, "-c", "-q", "-f", path], capture_output=True, text=True)
     if check.returncode != 0:
@@ -103,10 +107,10 @@ def pid(layout):
     return processes.running(layout.path("haproxy.pid"), marker(layout))
 
 
-def start(layout):
+def start(layout, galera=True):
     if pid(layout):
         return False
-    path = write(layout)
+    path = write(layout, galera)
     # In the foreground of a session of its own (-db: no daemon fork), so
     # the pid file holds the process that serves and the test harness can
     # reap it; -W would add a master process for reloads, not needed here.

@@ -44,12 +44,20 @@ def bin_path(name):
 
 
 class Cluster:
-    def __init__(self, layout=None, log=print):
+    """The local topology; with ``galera=False``, the non-cluster setup: one server, apps straight to it."""
+
+    def __init__(self, layout=None, log=print, galera=True):
         self.layout = layout or Layout()
         self.log = log
-        self.nodes = [Server(self.layout.path(name), port, name=name, options=galera_options(self.layout, i),
-                             server_id=i + 1)
-                      for i, (name, port) in enumerate(zip(self.layout.nodes, self.layout.db_ports))]
+        self.galera = galera
+        if galera:
+            self.nodes = [Server(self.layout.path(name), port, name=name, options=galera_options(self.layout, i),
+                                 server_id=i + 1)
+                          for i, (name, port) in enumerate(zip(self.layout.nodes, self.layout.db_ports))]
+        else:
+            self.nodes = [Server(self.layout.path("node1"), self.layout.db_ports[0], name="node1")]
+            self.layout.extra.setdefault("sqlalchemy.url", f"mysql+pymysql://root@127.0.0.1:{self.nodes[0].port}"
+                                                           "/olympix?charset=utf8mb4")
 
     # -- the database nodes ------------------------------------------------------
     def node(self, name):
@@ -76,6 +84,10 @@ class Cluster:
         for node in self.nodes:
             if node.prepare():
                 self.log(f"{node.name}: data directory created")
+        if not self.galera:
+            self.nodes[0].start()
+            self.nodes[0].wait_ready(timeout)
+            return
         running = [n for n in self.nodes if n.pid()]
         if not running:
             first = self._bootstrap_choice()
@@ -99,6 +111,9 @@ class Cluster:
     def writer(self):
         """The node HAProxy sends writes to now (asked through HAProxy itself), or None."""
         import pymysql
+
+        if not self.galera:
+            return self.nodes[0] if self.nodes[0].status(prefix="Uptime") is not None else None
 
         try:
             conn = pymysql.connect(host="127.0.0.1", port=self.layout.db_proxy_port, user="root",
@@ -171,16 +186,20 @@ class Cluster:
         for name, port in started:
             _wait_http(f"http://127.0.0.1:{port}/static/css/olympix.css", name, self.layout.path(f"{name}.log"))
             self.log(f"{name}: gunicorn on 127.0.0.1:{port}")
+        if started:
+            _wait_http(f"http://127.0.0.1:{self.layout.web_proxy_port}/static/css/olympix.css", "haproxy web",
+                       self.layout.path("haproxy.log"), timeout=15)
 
     # -- the whole -------------------------------------------------------------
     def up(self):
         check_tools()
         os.makedirs(self.layout.base, exist_ok=True)
         self.start_nodes()
-        if haproxy.start(self.layout):
+        if haproxy.start(self.layout, galera=self.galera):
             self.log(f"haproxy: database 127.0.0.1:{self.layout.db_proxy_port}, "
                      f"site 127.0.0.1:{self.layout.web_proxy_port}")
-        _wait_port(self.layout.db_proxy_port)
+        if self.galera:
+            _wait_port(self.layout.db_proxy_port)
         self.wait_writer()
         self.ensure_database()
         self.start_sandbox()
