@@ -114,6 +114,11 @@ class Drill:
         # Purchases start spread over ``spread`` seconds (people arrive over
         # time): the sale is still going on when the faults happen.
         self.spread = spread
+        # The last 40% of the buyers arrive only once the faults are done,
+        # so that purchases start after the writer's death whatever the
+        # timings of this machine.
+        self.held_back = purchases - int(purchases * 0.6)
+        self.released = threading.Event()
         self.buyers = buyers
         self.purchases = purchases
         self.seconds = seconds
@@ -232,9 +237,12 @@ class Drill:
                 purchase = self.queue.pop(0)
                 number = len(self.results)
                 self.results.append(purchase)
-            wait = self.t0 + number * self.spread / max(1, self.purchases) - time.monotonic()
-            if wait > 0:
-                time.sleep(wait)
+            if number >= self.purchases - self.held_back:
+                self.released.wait(max(0.0, self.stop_at - time.monotonic()))
+            else:
+                wait = self.t0 + number * self.spread / max(1, self.purchases - self.held_back) - time.monotonic()
+                if wait > 0:
+                    time.sleep(wait)
             with self.lock:
                 self.busy += 1
             try:
@@ -272,6 +280,7 @@ class Drill:
         try:
             faults(report)
         finally:
+            self.released.set()
             for thread in threads:
                 thread.join(max(1.0, self.stop_at + NOTIFY_GRACE + 60 - time.monotonic()))
         self.note("sale over")
@@ -285,7 +294,7 @@ class Drill:
         cluster = self.cluster
 
         def faults(report):
-            if not self.wait_confirmed(max(1, self.purchases // 5)):
+            if not self.wait_confirmed(max(1, self.purchases // 6)):
                 return
             writer = cluster.writer()
             victim = next(n for n in cluster.nodes if writer is None or n.name != writer.name)
@@ -296,7 +305,8 @@ class Drill:
             cluster.wait_synced(victim, size=len(cluster.nodes), timeout=120)
             report.node_back_in_cluster = time.monotonic() - killed
             self.note(f"{victim.name} back in the cluster (Synced, size {len(cluster.nodes)})")
-            if not self.wait_confirmed(self.purchases // 2):
+            # Wait for the first wave to be mostly through (bounded by the sale's time).
+            if not self.wait_confirmed(int((self.purchases - self.held_back) * 0.8)):
                 self.note("no purchase left to kill the writer under")
                 return
             writer = cluster.writer()
@@ -305,6 +315,7 @@ class Drill:
             writer.kill()
             death = time.monotonic()
             self.note(f"SIGKILL {writer.name} (the writer)")
+            self.released.set()
             next_one = None
             while next_one is None and time.monotonic() < self.stop_at + NOTIFY_GRACE and not self.over():
                 with self.lock:
@@ -332,6 +343,7 @@ class Drill:
             server.kill()
             killed = time.monotonic()
             self.note("SIGKILL the database server")
+            self.released.set()
             server.start()
             server.wait_ready(120)
             report.server_back = time.monotonic() - killed
