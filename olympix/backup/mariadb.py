@@ -290,8 +290,10 @@ def replay(url, manifest, binlog_folder, until, progress=None):
                           "(is olympix stream-binlogs running?)")
     source = manifest["database"]
     stop = until.astimezone(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+    # mariadb-binlog filters --database on the name the events were logged
+    # under, then renames (checked on 10.11).
     args = [tool("mariadb-binlog"), f"--start-position={position['pos']}", f"--stop-datetime={stop}",
-            f"--rewrite-db={source}->{target.database}", f"--database={target.database}",
+            f"--database={source}", f"--rewrite-db={source}->{target.database}",
             "--skip-gtid-strict-mode"]
     if not server_facts(target)["wsrep_on"]:
         # Do not write the replayed events into this server's own binary log

@@ -25,9 +25,11 @@ def _url(ini):
 
 def run_backup(args):
     url = _url(args.ini)
+    if args.keep is not None and args.keep < 1:
+        raise CommandError("--keep must be at least 1 (the snapshot just taken)")
     try:
         path, _body = operations.take(url, args.to, progress=_progress)
-        if args.keep:
+        if args.keep is not None:
             operations.prune(args.to, args.keep, progress=_progress)
     except BackupError as exc:
         raise CommandError(str(exc)) from None
