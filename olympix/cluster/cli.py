@@ -43,9 +43,16 @@ def main(argv=None):
         else:
             from .drill import Drill
 
-            cluster.up()
-            report = Drill(cluster, buyers=args.buyers, purchases=args.purchases, seconds=args.seconds,
-                           capacity=args.capacity, spread=args.spread).run_cluster()
+            # A drill on a cluster that was not running stops what it started,
+            # even when it fails; one that was running is left running.
+            was_running = any(pid for _part, _port, pid, _health in cluster.status())
+            try:
+                cluster.up()
+                report = Drill(cluster, buyers=args.buyers, purchases=args.purchases, seconds=args.seconds,
+                               capacity=args.capacity, spread=args.spread).run_cluster()
+            finally:
+                if not was_running:
+                    cluster.down()
             print(report.text())
             return 0 if report.ok() else 1
     except MissingTool as exc:

@@ -8,6 +8,7 @@ and fail it in CI (OLYMPIX_REQUIRE_MARIADB=1), like MariaDB itself.
 import atexit
 import os
 import shutil
+import signal
 import tempfile
 
 import pytest
@@ -49,6 +50,14 @@ def on_exit(fn):
     """Also run ``fn`` at interpreter exit (a test run interrupted between setup and teardown)."""
     _cleanups.append(fn)
     return fn
+
+
+def _terminate(signum, frame):
+    raise SystemExit(128 + signum)  # so that the atexit clean-up below runs on SIGTERM too
+
+
+if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+    signal.signal(signal.SIGTERM, _terminate)
 
 
 @atexit.register
