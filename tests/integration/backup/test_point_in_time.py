@@ -16,7 +16,7 @@ from sqlalchemy import create_engine, text
 
 from olympix.backup.manifest import compare
 from olympix.scripts.db import upgrade
-from tests.integration.cluster.servers import PrivateServer, need, private_folder, remove_folder
+from tests.integration.cluster.servers import PrivateServer, need, on_exit, private_folder, remove_folder
 
 from .conftest import Shop, consistent, digests, ini_for
 
@@ -43,6 +43,7 @@ def test_restore_to_a_point_in_time(database_url, tmp_path, olympix_cli):
         upgrade(url)
         ini = ini_for(tmp_path, url)
         backups = private_folder("backups")
+        on_exit(lambda: remove_folder(backups))
         streamer = subprocess.Popen([sys.executable, "-m", "olympix.scripts.cli", "stream-binlogs", ini,
                                      "--to", backups], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         shop = Shop(url)
