@@ -512,7 +512,7 @@ def closed_loop(label, workers, iteration, max_count, max_seconds, setup=None, w
                 sample = iteration(states[w], i)
                 sample.t = time.monotonic()
                 samples.append(sample)
-                progress.add(sample.ok)
+                progress.add(True)
             except Exception as exc:  # noqa: BLE001 - counted and shown, the loop goes on
                 errors.append(f"{type(exc).__name__}: {exc}"[:300])
                 progress.add(False)
@@ -576,7 +576,7 @@ def open_loop(label, lanes, interval, iteration, max_seconds, max_count, setup=N
                 sample.steps = {name: sample.t - scheduled if name == "scheduled" else value
                                 for name, value in sample.steps.items()}
                 samples.append(sample)
-                progress.add(sample.ok)
+                progress.add(True)
             except Exception as exc:  # noqa: BLE001
                 errors.append(f"{type(exc).__name__}: {exc}"[:300])
                 progress.add(False)
@@ -623,6 +623,8 @@ def fmt(value, digits=1):
         return "-"
     if isinstance(value, str):
         return value
+    if isinstance(value, Ratio):
+        return f"{value:.3f}"
     if isinstance(value, float):
         return f"{value:.{digits}f}"
     return str(value)
@@ -645,8 +647,12 @@ def _numeric(text):
     return bool(re.fullmatch(r"[-+]?[\d.,]+[x%]?|-", text))
 
 
+class Ratio(float):
+    """A ratio, printed with three decimals."""
+
+
 def ratio(a, b):
-    return None if not a or not b else a / b
+    return None if not a or not b else Ratio(a / b)
 
 
 def write_json(name, data, path=None):
