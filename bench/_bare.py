@@ -112,10 +112,11 @@ def scan(request):
 
 
 def page(request):
-    """A Jinja2 page of about the catalogue page's size (``page_bytes``), no database."""
+    """A Jinja2 page of ``?rows=`` cards: sized by the bench like the app page beside it; no database."""
+    count = min(int(request.params.get("rows", CONFIG.get("page_rows", 20))), 5000)
     rows = [{"title": f"Athlétisme — session {i}", "venue": "Stade de France", "city": "Saint-Denis",
              "when": "samedi 3 août 2024, 19:30", "price": "45,00 €", "href": f"/events/session-{i}"}
-            for i in range(max(1, CONFIG.get("page_rows", 20)))]
+            for i in range(max(1, count))]
     from pyramid.renderers import render_to_response
 
     return render_to_response("bare_page.jinja2", {"rows": rows, "filler": CONFIG.get("page_filler", "")},

@@ -233,10 +233,9 @@ def pdf_html(ini, reference):
 
 def catalogue_samples(db_sql):
     """A sport slug, a city and an event slug of the demo catalogue (``db_sql(statement)`` runs SQL)."""
-    sport = db_sql("SELECT s.slug FROM sports s JOIN events e ON e.sport_id = s.id "
-                   "WHERE e.state = 'published' GROUP BY s.slug ORDER BY COUNT(*) DESC LIMIT 1")[0][0]
-    city = db_sql("SELECT v.city FROM venues v JOIN events e ON e.venue_id = v.id "
-                  "WHERE e.state = 'published' GROUP BY v.city ORDER BY COUNT(*) DESC LIMIT 1")[0][0]
+    sport, city = db_sql("SELECT s.slug, v.city FROM events e JOIN sports s ON s.id = e.sport_id "
+                         "JOIN venues v ON v.id = e.venue_id WHERE e.state = 'published' "
+                         "GROUP BY s.slug, v.city ORDER BY COUNT(*) DESC LIMIT 1")[0]
     event = db_sql("SELECT slug FROM events WHERE state = 'published' AND starts_at > UTC_TIMESTAMP() "
                    "ORDER BY starts_at LIMIT 1")[0][0]
     return sport, city, event
