@@ -293,6 +293,9 @@ class Client:
                 conn.close()
                 if attempt or not reused:
                     raise
+            except BaseException:
+                conn.close()  # a time-out leaves it mid-request: the next request starts afresh
+                raise
         got = {}
         for name, value in response.getheaders():
             name = name.lower()
@@ -418,6 +421,14 @@ class LoopResult:
 
     def units_rate(self):
         return sum(s.units for s in self.ok) / self.seconds if self.seconds else 0.0
+
+    def error_kinds(self):
+        """{"FlowError: pay (to the provider): HTTP 200": count, ...}: errors grouped by their start."""
+        kinds = {}
+        for text in self.errors:
+            key = re.sub(r"\d{3,}", "N", re.split(r" <|\(wanted| \{", text, maxsplit=1)[0])[:90].strip()
+            kinds[key] = kinds.get(key, 0) + 1
+        return kinds
 
     def step_percentiles(self, kind=None):
         by_step = {}

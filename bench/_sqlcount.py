@@ -26,6 +26,7 @@ class StatementCounter:
     def __init__(self, upstream=("127.0.0.1", 3306)):
         self.upstream = upstream
         self.counts = collections.Counter()
+        self.texts = collections.Counter()  # normalised statement text -> count
         self.lock = threading.Lock()
         self.listener = socket.socket()
         self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -42,6 +43,10 @@ class StatementCounter:
     def snapshot(self):
         with self.lock:
             return collections.Counter(self.counts)
+
+    def text_snapshot(self):
+        with self.lock:
+            return collections.Counter(self.texts)
 
     def close(self):
         self._closed = True
@@ -97,10 +102,21 @@ class StatementCounter:
             if command == 0x03:  # COM_QUERY
                 match = _WORD.match(payload[1:200])
                 name = match.group(1).upper().decode() if match else "QUERY?"
+                text = _normalise(payload[1:].decode("utf-8", "replace"))
             else:
                 name = COMMANDS.get(command, f"COM_{command:#04x}")
+                text = name
             with self.lock:
                 self.counts[name] += 1
+                self.texts[text] += 1
+
+
+_LITERALS = re.compile(r"'(?:[^'\\]|\\.)*'|\b\d+\b|0x[0-9a-fA-F]+|_binary'[^']*'")
+
+
+def _normalise(statement):
+    """The statement with its literals as ?, whitespace collapsed: one line per kind of query."""
+    return " ".join(_LITERALS.sub("?", statement).split())[:300]
 
 
 def difference(after, before):

@@ -38,6 +38,8 @@ def main(argv=None):
     p.add_argument("--repeat", type=int, default=3, help="times each flow runs (default 3)")
     p.add_argument("--json")
     p.add_argument("--keep", action="store_true")
+    p.add_argument("--show", action="append", default=[], metavar="FLOW",
+                   help="print the statements of the flows whose name contains FLOW (e.g. --show 'event page')")
     args = p.parse_args(argv)
     flows, steps = {}, collections.defaultdict(collections.Counter)
     with Run("statements", keep=args.keep) as run:
@@ -55,12 +57,14 @@ def main(argv=None):
 
         def measure(name, requests, fn):
             time.sleep(0.3)  # let the previous flow's after-commit work end
-            before = counter.snapshot()
+            before, texts_before = counter.snapshot(), counter.text_snapshot()
             for i in range(args.repeat):
                 fn(i)
             time.sleep(0.3)
             delta = difference(counter.snapshot(), before)
-            flows[name] = {"requests": requests, "per_flow": {k: v / args.repeat for k, v in delta.items()}}
+            texts = difference(counter.text_snapshot(), texts_before)
+            flows[name] = {"requests": requests, "per_flow": {k: v / args.repeat for k, v in delta.items()},
+                           "statements": {t: n / args.repeat for t, n in sorted(texts.items(), key=lambda x: -x[1])}}
             log(f"{name}: {sum(delta.values()) / args.repeat:.1f} statements")
 
         client = Client()
@@ -127,6 +131,11 @@ def main(argv=None):
                  for step, c in steps.items()]
     table("the purchase, step by step (the notification is inside provider_pay)",
           ["step", "statements", *KINDS], step_rows)
+    for name, f in flows.items():
+        if any(wanted in name for wanted in args.show):
+            print(f"\n{name}: each statement, per flow")
+            for statement, n in f["statements"].items():
+                print(f"  {n:5.1f}  {statement[:160]}")
     report["tables"] = {"flows": rows, "purchase_steps": step_rows}
     write_json("statements", report, args.json)
 

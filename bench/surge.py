@@ -171,7 +171,7 @@ def raw_loop(db, event_id, n, args):
 def summarise(result):
     return {"label": result.label, "workers": result.workers, "seconds": round(result.seconds, 2),
             "done": len(result.ok), "rate": round(result.rate(), 2), "units_rate": round(result.units_rate(), 2),
-            "errors": len(result.errors), "error_examples": result.errors[:3],
+            "errors": len(result.errors), "error_examples": result.errors[:3], "error_kinds": result.error_kinds(),
             "not_ok": sum(1 for s in result.samples if not s.ok),
             "steps": result.step_percentiles()}
 
@@ -287,9 +287,15 @@ def main(argv=None):
     report["notifications"] = {"loops": {k: notes[k] - notes_before.get(k, 0) for k in notes}, "all": notes_all}
     report["tables"] = {"rates": rows, "steps": step_rows}
     write_json("surge", report, args.json)
-    some_errors = [e for n in levels for k in runs[n] for x in runs[n][k] for e in x.errors[:2]]
-    if some_errors:
-        print("\nexamples of errors:", *some_errors[:6], sep="\n  ")
+    kinds = {}
+    for n in levels:
+        for k in runs[n]:
+            for x in runs[n][k]:
+                for kind, count in x.error_kinds().items():
+                    kinds[(n, x.label, kind)] = kinds.get((n, x.label, kind), 0) + count
+    if kinds:
+        table("errors (all rounds)", ["buyers", "loop", "error", "count"],
+              [[n, label, kind, count] for (n, label, kind), count in sorted(kinds.items(), key=lambda x: x[0][0])])
 
 
 if __name__ == "__main__":
