@@ -97,7 +97,7 @@ class Olympix:
     """The application and its peers. ``olympix.base`` is its URL."""
 
     def __init__(self, run, name="olympix", payment=True, db_url=None, settings=None, app_db_url=None,
-                 workers=None):
+                 workers=None, pay_threads=48):
         self.run = run
         if db_url is None:
             self.db, self.db_url = private_database(run)
@@ -121,7 +121,7 @@ class Olympix:
             self.pay = Proc(run, "sandboxpay", [
                 bin_path("sandboxpay-serve"), "--port", str(self.pay_port),
                 "--db", os.path.join(run.tmp, "sandboxpay.sqlite"), "--api-key", self.api_key,
-                "--webhook-secret", self.webhook_secret, "--threads", "48"])
+                "--webhook-secret", self.webhook_secret, "--threads", str(pay_threads)])
             wait_http(self.pay, pay_url + "/")
             log(f"sandboxpay on {pay_url} (pid {self.pay.pid})")
         self.pay_url = pay_url
@@ -161,6 +161,33 @@ class Olympix:
 
     def workers_pids(self):
         return self.proc.children()
+
+    def settle(self, max_seconds=180):
+        """Wait until the app answers a light page quickly again (bounded): requests that clients
+        gave up on still wait in gunicorn's backlog and would be served during the next loop."""
+        import http.client
+        import time
+
+        began = time.monotonic()
+        quick = 0
+        while time.monotonic() - began < max_seconds:
+            t = time.monotonic()
+            try:
+                conn = http.client.HTTPConnection(LOOPBACK, self.port, timeout=max_seconds)
+                conn.request("GET", "/static/css/gate.css")
+                conn.getresponse().read()
+                conn.close()
+            except OSError:
+                pass
+            quick = quick + 1 if time.monotonic() - t < 0.25 else 0
+            if quick >= 3:
+                waited = time.monotonic() - began
+                if waited > 2:
+                    log(f"the app's backlog took {waited:.0f} s to drain")
+                return waited
+            time.sleep(0.2)
+        log(f"the app is still busy after {max_seconds} s")
+        return None
 
     def sql(self, statement, args=None):
         return sql(self.db, statement, args)

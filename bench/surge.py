@@ -181,7 +181,8 @@ def main(argv=None):
     levels = args.buyers
     report = {"bench": "surge", "args": vars(args), "machine_before": machine(), "levels": {}}
     with Run("surge", keep=args.keep) as run:
-        app = Olympix(run).migrate()
+        # The provider is never the bottleneck (a real one scales out): a thread per buyer, and more.
+        app = Olympix(run, pay_threads=max(64, 2 * max(levels) + 16)).migrate()
         if args.waiting_room and not waiting_room_available(app):
             print("waiting room: not available (issue #11 is not implemented yet); measuring without it")
             report["waiting_room"] = "not available"
@@ -209,8 +210,10 @@ def main(argv=None):
             for n in levels:
                 log(f"round {round_no + 1}/{args.rounds}, {n} buyers")
                 runs[n]["flow"].append(app_purchase_loop(app, buyers, events["flow"], n, args))
+                app.settle()
                 runs[n]["bare_purchase"].append(bare_loop(bare, "purchase", n, args, "purchase (bare)"))
                 runs[n]["hold"].append(app_hold_loop(app, buyers, events["hold"], n, args))
+                app.settle()
                 runs[n]["bare_hold"].append(bare_loop(bare, "hold", n, args, "hold (bare)"))
                 runs[n]["raw"].append(raw_loop(app.db, events["raw"]["id"], n, args))
         notes = app.notifications()
