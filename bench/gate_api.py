@@ -101,7 +101,7 @@ def main(argv=None):
     per_run = min(args.max_count, int(args.seconds * 400) + 50)  # admits: far above what 2 workers do
     open_count = int(args.open_lanes * args.open_seconds / args.open_interval) + args.open_lanes if args.open_lanes else 0
     app_tickets = REPEATS + args.rounds * len(levels) * per_run + open_count
-    base_tickets = min(args.rounds * len(levels) * min(args.max_count, int(args.seconds * 2500)), 60000)
+    base_tickets = min(args.rounds * len(levels) * min(args.max_count, int(args.seconds * 2500)), 60000) + 300
     report = {"bench": "gate", "args": vars(args), "machine_before": machine(), "levels": {}}
     with Run("gate", keep=args.keep) as run:
         app = Olympix(run, payment=False).migrate()
