@@ -54,7 +54,9 @@ DEFAULTS = {
     "olympix.booking.max_per_account": "30",
     "olympix.booking.hold_minutes": "10",
     "olympix.tickets.visible_before": "48",
-    "olympix.gate.opens_before": "180",  # minutes before a session starts that its gates open
+    "olympix.gate.opens_before": "180",
+    "olympix.redis.url": "",  # empty: counters and queues fall back on the database
+    "olympix.redis.prefix": "olympix:",  # minutes before a session starts that its gates open
 }
 
 # Keys whose random part is a keyring: "ID:base64key[,ID:base64key...]".
