@@ -11,20 +11,13 @@ that has sold seats keeps them sold (``capacity - seats_left`` unchanged),
 and the change is one relative UPDATE so a sale running at the same moment
 is never overwritten.
 """
-import re
-import unicodedata
-
 from sqlalchemy import select, update
 
 from ..models import Event, EventState, Offer, OfferKind, Sport, Venue
 from ..models.catalogue import OFFER_SEATS
 from ..interfaces import IClock
+from ..services.text import slugify
 from . import schedule
-
-
-def slugify(text, max_length=100):
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:max_length].rstrip("-")
 
 
 def seed(request):
