@@ -72,7 +72,8 @@ def stamp_age(request, stamp):
 # --- receiving a message -----------------------------------------------------
 
 def client_ip(request):
-    return (request.client_addr or "unknown")[:45]
+    """The sender's address through the trusted proxies (security/client_address.py)."""
+    return request.client_ip
 
 
 def over_limit(request, email, ip):
