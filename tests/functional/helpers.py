@@ -1,5 +1,7 @@
 """Small helpers for journeys through the real forms."""
 import re
+import subprocess
+import sys
 
 from pyramid.scripting import prepare
 
@@ -42,3 +44,9 @@ def in_request(app, fn):
             return fn(env["request"])
     finally:
         env["closer"]()
+
+
+def olympix(*args, stdin=None):
+    """Run the ``olympix`` command as an operator does (a subprocess); returns the CompletedProcess."""
+    return subprocess.run([sys.executable, "-m", "olympix.scripts.cli", *args], input=stdin,
+                          capture_output=True, text=True, timeout=120)

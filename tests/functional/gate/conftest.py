@@ -1,7 +1,8 @@
 """Gate fixtures: a world with tickets to scan, agents, signed-in clients."""
 import pytest
 
-from .world import build_world
+from tests.factories.gate import build_world
+from tests.functional.helpers import sign_in
 
 
 @pytest.fixture
@@ -14,14 +15,18 @@ def world(testapp, app_settings, app, db_engine, make_user, clock):
 @pytest.fixture
 def agent_app(testapp, make_user):
     """The testapp signed in as an agent (Karim Diallo); returns (testapp, agent_id)."""
-    from tests.functional.helpers import sign_in
-
     agent_id = make_user("agent@example.test", role="agent", first_name="Karim", last_name="Diallo")
     sign_in(testapp, "agent@example.test")
     return testapp, agent_id
 
 
-def csrf_of(testapp):
+def _csrf_of(testapp):
     page = testapp.get("/gate/")
-    return page.html.find(id="gate-desk")["data-csrf"] if page.html.find(id="gate-desk") else \
-        page.html.find("input", attrs={"name": "csrf_token"})["value"]
+    desk = page.html.find(id="gate-desk")
+    return desk["data-csrf"] if desk else page.html.find("input", attrs={"name": "csrf_token"})["value"]
+
+
+@pytest.fixture
+def csrf_of():
+    """csrf_of(testapp): the session's CSRF token, read from the gate page."""
+    return _csrf_of

@@ -4,12 +4,11 @@ from sqlalchemy import select
 
 from olympix.models import Ticket, TicketHistory
 from olympix.models.gate import Scan
-
-from .conftest import csrf_of
+from tests.functional.helpers import sign_in
 
 
 @pytest.fixture
-def api(agent_app, world):
+def api(agent_app, world, csrf_of):
     """post(code, gate=…) as the signed-in agent with the session's CSRF token."""
     testapp, agent_id = agent_app
     testapp.post("/gate/@@choose", {"gate_id": world.gate_ids["a1"], "csrf_token": csrf_of(testapp)})
@@ -125,7 +124,7 @@ def test_forged_and_unreadable_codes_are_recorded(api, world, dbsession):
     b"not json", b"[]", b'"a string"', b"{}", b'{"code": 12, "gate": "x"}', b'{"code": null}',
     b'{"code": "OX", "gate": 5}', b'{"code": "OX"}', b'{"code": "OX", "event": "x", "gate": "%s"}',
 ])
-def test_malformed_requests_get_json_4xx(agent_app, world, body):
+def test_malformed_requests_get_json_4xx(agent_app, world, body, csrf_of):
     testapp, _agent = agent_app
     body = body.replace(b"%s", world.gates["a1"].encode())
     token = csrf_of(testapp)
@@ -154,8 +153,6 @@ def test_unauthenticated_is_401_json(testapp, world):
 
 
 def test_non_agent_is_403_json(testapp, world):
-    from tests.functional.helpers import sign_in
-
     sign_in(testapp, "buyer@example.test")
     token = testapp.get("/").html.find("input", attrs={"name": "csrf_token"})
     headers = {"X-CSRF-Token": token["value"]} if token else {}
