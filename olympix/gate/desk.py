@@ -100,7 +100,9 @@ class GateDeskViews:
                          "gate": scan.gate.name, "admitted": scan.verdict == "admit",
                          "verdict": verdict_word(fmt, scan.verdict), "reason": reason_word(fmt, scan.reason),
                          "holder": f"{first} {last}" if first is not None else None, "serial": serial})
-        return {"rows": rows}
+        # One zone for every row (the usual day at one venue): said once, in the header.
+        zones = {row["zone"] for row in rows}
+        return {"rows": rows, "zone": zones.pop() if len(zones) == 1 else None}
 
 
 @view_config(context=GateDesk, name="ticket", permission=Permission.TICKET_DEACTIVATE,
