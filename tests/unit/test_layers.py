@@ -29,7 +29,9 @@ LAYERS = (
     "schemas",     # colander schemas of the forms
     "views",       # orchestration and templates' values
     "gate",        # the gate: scan service, device API, agents' and admins' pages
+    "backup",      # snapshots, restore and point-in-time recovery (operations)
     "seed",        # demo data
+    "cluster",     # the production topology in miniature and its drill (operations)
     "scripts",     # the olympix command
 )
 RANK = {name: rank for rank, name in enumerate(LAYERS)}
