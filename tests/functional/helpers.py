@@ -36,6 +36,13 @@ def sign_in(testapp, email, password="correct horse battery"):
     return submit(page, email=email, password=password)
 
 
+def csrf_of(testapp):
+    """The session's CSRF token, read from the gate desk (or from any form on the page it answers)."""
+    page = testapp.get("/gate/")
+    desk = page.html.find(id="gate-desk")
+    return desk["data-csrf"] if desk else page.html.find("input", attrs={"name": "csrf_token"})["value"]
+
+
 def in_request(app, fn):
     """Run ``fn(request)`` in a request of its own, committed unless it raises."""
     env = prepare(registry=app.registry)

@@ -2,7 +2,8 @@
 import pytest
 
 from tests.factories.gate import build_world
-from tests.functional.helpers import sign_in
+# csrf_of is imported from here by tests/integration/cluster/test_kill_connection.py.
+from tests.functional.helpers import csrf_of, sign_in  # noqa: F401
 
 
 @pytest.fixture
@@ -18,15 +19,3 @@ def agent_app(testapp, make_user):
     agent_id = make_user("agent@example.test", role="agent", first_name="Karim", last_name="Diallo")
     sign_in(testapp, "agent@example.test")
     return testapp, agent_id
-
-
-def _csrf_of(testapp):
-    page = testapp.get("/gate/")
-    desk = page.html.find(id="gate-desk")
-    return desk["data-csrf"] if desk else page.html.find("input", attrs={"name": "csrf_token"})["value"]
-
-
-@pytest.fixture
-def csrf_of():
-    """csrf_of(testapp): the session's CSRF token, read from the gate page."""
-    return _csrf_of

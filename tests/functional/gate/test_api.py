@@ -4,11 +4,11 @@ from sqlalchemy import select
 
 from olympix.models import Ticket, TicketHistory
 from olympix.models.gate import Scan
-from tests.functional.helpers import sign_in
+from tests.functional.helpers import csrf_of, sign_in
 
 
 @pytest.fixture
-def api(agent_app, world, csrf_of):
+def api(agent_app, world):
     """post(code, gate=…) as the signed-in agent with the session's CSRF token."""
     testapp, agent_id = agent_app
     testapp.post("/gate/@@choose", {"gate_id": world.gate_ids["a1"], "csrf_token": csrf_of(testapp)})
@@ -124,7 +124,7 @@ def test_forged_and_unreadable_codes_are_recorded(api, world, dbsession):
     b"not json", b"[]", b'"a string"', b"{}", b'{"code": 12, "gate": "x"}', b'{"code": null}',
     b'{"code": "OX", "gate": 5}', b'{"code": "OX"}', b'{"code": "OX", "event": "x", "gate": "%s"}',
 ])
-def test_malformed_requests_get_json_4xx(agent_app, world, body, csrf_of):
+def test_malformed_requests_get_json_4xx(agent_app, world, body):
     testapp, _agent = agent_app
     body = body.replace(b"%s", world.gates["a1"].encode())
     token = csrf_of(testapp)

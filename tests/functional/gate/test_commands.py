@@ -13,7 +13,7 @@ from olympix.models.gate import DeviceToken
 from olympix.services.audit import first_broken_entry
 from olympix.services.clock import SystemClock
 from tests.factories import catalogue
-from tests.functional.helpers import olympix
+from tests.functional.helpers import csrf_of, olympix
 
 
 def add_ended_event(world, db_engine, key="ended", hours_ago=2):
@@ -79,7 +79,7 @@ def test_expire_tickets_is_bounded_per_run(world, ini, db_engine, dbsession):
     assert bad.returncode == 2 and "--batch" in bad.stderr
 
 
-def test_expired_ticket_is_refused_at_the_gate_after_the_command(world, ini, db_engine, agent_app, csrf_of):
+def test_expired_ticket_is_refused_at_the_gate_after_the_command(world, ini, db_engine, agent_app):
     add_ended_event(world, db_engine, hours_ago=0)  # ends now: the app's FakeClock is just before
     testapp, _agent = agent_app
     code = world.mint(event="ended")[2]
