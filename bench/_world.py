@@ -33,7 +33,7 @@ from olympix.models import (
 )
 from olympix.models.gate import Gate
 from olympix.security import atrest, ticket_code
-from olympix.services import gate as gate_service
+from olympix.gate import tokens as gate_tokens
 from olympix.services import tickets as ticket_service
 from olympix.services.booking import new_reference
 from olympix.services.interfaces import IClock
@@ -163,7 +163,7 @@ def make_gate_world(ini, app_tickets, base_tickets, devices):
         db.add(gate)
         db.flush()
         agent = db.get(User, agent_id)
-        tokens = [gate_service.issue_token(request, gate, agent, f"lane {i + 1}")[1] for i in range(devices)]
+        tokens = [gate_tokens.issue_token(request, gate, agent, f"lane {i + 1}")[1] for i in range(devices)]
         buyer = db.get(User, buyer_id)
         order, line = _paid_order(request, buyer, event["id"], event["offers"]["solo"], 1, current,
                                   [("Marie", "Dupont")])

@@ -33,7 +33,7 @@ def seed(request):
     for row in schedule.load_venues():
         venue = venues.get(row.slug) or Venue(slug=row.slug)
         venue.name_fr, venue.name_en, venue.city, venue.address = row.name_fr, row.name_en, row.city, row.address
-        venue.capacity, venue.lat, venue.lon = row.capacity, row.lat, row.lon
+        venue.capacity, venue.lat, venue.lon, venue.tz = row.capacity, row.lat, row.lon, row.tz
         venues[row.slug] = venue
         db.add(venue)
     db.flush()

@@ -64,6 +64,5 @@ def includeme(config):
     # Each area's nav items, account panels and template helpers.
     config.include(".catalogue")
     config.include(".booking")
-    config.include(".gate")
     config.include(".content")
     config.include(".backoffice")

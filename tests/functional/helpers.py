@@ -1,5 +1,7 @@
 """Small helpers for journeys through the real forms."""
 import re
+import subprocess
+import sys
 
 from pyramid.scripting import prepare
 
@@ -34,6 +36,13 @@ def sign_in(testapp, email, password="correct horse battery"):
     return submit(page, email=email, password=password)
 
 
+def csrf_of(testapp):
+    """The session's CSRF token, read from the gate desk (or from any form on the page it answers)."""
+    page = testapp.get("/gate/")
+    desk = page.html.find(id="gate-desk")
+    return desk["data-csrf"] if desk else page.html.find("input", attrs={"name": "csrf_token"})["value"]
+
+
 def in_request(app, fn):
     """Run ``fn(request)`` in a request of its own, committed unless it raises."""
     env = prepare(registry=app.registry)
@@ -65,3 +74,9 @@ def new_page(testapp, slug="opening-hours", title_fr="Horaires", title_en="Openi
     page = testapp.get("/backoffice/content/@@new?kind=page")
     return submit(page, slug=slug, title_fr=title_fr, body_fr=body_fr,
                   title_en=title_en, body_en=body_en).follow()
+
+
+def olympix(*args, stdin=None):
+    """Run the ``olympix`` command as an operator does (a subprocess); returns the CompletedProcess."""
+    return subprocess.run([sys.executable, "-m", "olympix.scripts.cli", *args], input=stdin,
+                          capture_output=True, text=True, timeout=120)
