@@ -2,6 +2,7 @@
 import argparse
 import sys
 
+from .drill import Drill
 from .layout import Layout
 from .local import Cluster
 from .mariadbd import MissingTool
@@ -41,8 +42,6 @@ def main(argv=None):
         elif args.action == "down":
             cluster.down()
         else:
-            from .drill import Drill
-
             # A drill on a cluster that was not running stops what it started,
             # even when it fails; one that was running is left running.
             was_running = any(pid for _part, _port, pid, _health in cluster.status())

@@ -11,10 +11,13 @@ a crash of all of them, from the one with the most transactions
 import configparser
 import os
 import re
+import socket
 import subprocess
 import sys
 import time
 import urllib.request
+
+import pymysql
 
 from . import haproxy, processes
 from .layout import REPO, Layout
@@ -110,8 +113,6 @@ class Cluster:
 
     def writer(self):
         """The node HAProxy sends writes to now (asked through HAProxy itself), or None."""
-        import pymysql
-
         if not self.galera:
             return self.nodes[0] if self.nodes[0].status(prefix="Uptime") is not None else None
 
@@ -331,8 +332,6 @@ def _wait_http(url, name, log, timeout=60):
 
 
 def _wait_port(port, timeout=20):
-    import socket
-
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         with socket.socket() as s:
