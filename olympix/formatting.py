@@ -56,6 +56,14 @@ TICKET_STATES_STAFF = {
     TicketState.DEACTIVATED: _("deactivated"),
     TicketState.EXPIRED: _("expired"),
 }
+#: What a gate agent reads on a verdict ("Ticket state: paid"): short.
+TICKET_STATES_AGENT = {
+    TicketState.PAID: _("paid"),
+    TicketState.DELIVERED: _("delivered"),
+    TicketState.SCANNED: _("scanned"),
+    TicketState.DEACTIVATED: _("deactivated"),
+    TicketState.EXPIRED: _("expired"),
+}
 PAYMENT_STATUSES = {
     PaymentStatus.OPEN: _("waiting for the bank"),
     PaymentStatus.PAID: _p("payment", "Paid"),
@@ -174,6 +182,9 @@ class Formatter:
 
     def ticket_state_staff(self, state) -> str:
         return self._name(TICKET_STATES_STAFF, state)
+
+    def ticket_state_agent(self, state) -> str:
+        return self._name(TICKET_STATES_AGENT, state)
 
     def payment_status(self, status) -> str:
         return self._name(PAYMENT_STATUSES, status)

@@ -9,6 +9,9 @@ import os
 
 from pyramid.settings import asbool
 
+from .security.keyring import Keyring
+from .security.client_address import parse_proxies
+
 
 class SettingsError(Exception):
     """A setting is missing or wrong; the message says which and why."""
@@ -54,7 +57,10 @@ DEFAULTS = {
     "olympix.booking.max_per_account": "30",
     "olympix.booking.hold_minutes": "10",
     "olympix.tickets.visible_before": "48",
-    "olympix.gate.opens_before": "180",  # minutes before a session starts that its gates open
+    "olympix.gate.opens_before": "180",
+    "olympix.redis.url": "",  # empty: counters and queues fall back on the database
+    "olympix.redis.prefix": "olympix:",
+    "olympix.trusted_proxies": "",  # proxies whose X-Forwarded-For names the client  # minutes before a session starts that its gates open
 }
 
 # Keys whose random part is a keyring: "ID:base64key[,ID:base64key...]".
@@ -121,8 +127,6 @@ def parse(settings, environ=os.environ):
         if "pyramid_debugtoolbar" in str(result.get("pyramid.includes", "")):
             raise SettingsError("setting 'pyramid.includes' lists pyramid_debugtoolbar: never in production")
     for key in KEYRINGS:
-        from .security.keyring import Keyring
-
         try:
             result[key + ".parsed"] = Keyring.from_setting(result[key])
         except ValueError as exc:
@@ -142,6 +146,10 @@ def parse(settings, environ=os.environ):
         except (TypeError, ValueError):
             raise SettingsError(f"setting {key!r} must be an integer") from None
     result["olympix.session.secure"] = asbool(result["olympix.session.secure"])
+    try:
+        result["olympix.trusted_proxies.parsed"] = parse_proxies(result["olympix.trusted_proxies"])
+    except ValueError as exc:
+        raise SettingsError(f"setting 'olympix.trusted_proxies': {exc}") from None
     if result["olympix.default_locale"] not in ("fr", "en"):
         raise SettingsError("olympix.default_locale must be fr or en")
     return result

@@ -28,6 +28,8 @@ DEFAULTS = {
     "sandboxpay.db": ":memory:",
     "sandboxpay.notify_delay": "5",
     "sandboxpay.notify_timeout": "5",
+    "sandboxpay.notify_retries": "8",
+    "sandboxpay.notify_backoff": "1",
     "sandboxpay.session_ttl": "1800",
     "sandboxpay.merchant_name": "Olympix",
 }
@@ -101,7 +103,9 @@ class SandboxPayApp:
         self.store = Store(str(conf["sandboxpay.db"]))
         self.notifier = Notifier(self.webhook_secret,
                                  delay=float(conf["sandboxpay.notify_delay"]),
-                                 timeout=float(conf["sandboxpay.notify_timeout"]))
+                                 timeout=float(conf["sandboxpay.notify_timeout"]),
+                                 retries=int(conf["sandboxpay.notify_retries"]),
+                                 backoff=float(conf["sandboxpay.notify_backoff"]))
 
     # -- WSGI --------------------------------------------------------------
     def __call__(self, environ, start_response):

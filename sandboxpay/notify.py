@@ -1,9 +1,11 @@
 """Delivery of signed notifications (webhooks) to the merchant's notify_url.
 
-Delivery is best effort, like the brief of a sandbox asks: one attempt per
-notification, failures logged and never raised.  The test cards decide
-whether a notification is sent now, later (background thread), twice or
-never.
+Delivery is retried the way real providers do it: a notification that
+fails (no answer, or any status outside 2xx: a merchant whose database is
+down answers 503) is sent again after 1, 2, 4, 8… seconds (capped at
+``max_backoff``), up to ``retries`` more times, from background timers.
+Failures are logged and never raised. The test cards decide whether a
+notification is sent now, later (background thread), twice or never.
 """
 
 from __future__ import annotations
@@ -36,12 +38,24 @@ def build_event(event_type: str, data: dict, now: int | None = None) -> dict:
 
 
 class Notifier:
-    def __init__(self, secret: str, delay: float = 5.0, timeout: float = 5.0):
+    def __init__(self, secret: str, delay: float = 5.0, timeout: float = 5.0,
+                 retries: int = 8, backoff: float = 1.0, max_backoff: float = 60.0):
         self.secret = secret
         self.delay = delay
         self.timeout = timeout
+        self.retries = retries
+        self.backoff = backoff
+        self.max_backoff = max_backoff
         self._threads: list[threading.Thread] = []
         self._lock = threading.Lock()
+
+    def _later(self, seconds: float, fn, *args) -> None:
+        timer = threading.Timer(seconds, fn, args)
+        timer.daemon = True
+        with self._lock:
+            self._threads = [t for t in self._threads if t.is_alive()]
+            self._threads.append(timer)
+        timer.start()
 
     def dispatch(self, url: str, event: dict, mode: str = cards.NOTIFY_NOW) -> None:
         """Send ``event`` according to the test-card ``mode``."""
@@ -52,16 +66,24 @@ class Notifier:
         if mode == cards.NOTIFY_DELAYED:
             log.info("notification %s for %s delayed %.1fs",
                      event["id"], session_id, self.delay)
-            timer = threading.Timer(self.delay, self.send, (url, event))
-            timer.daemon = True
-            with self._lock:
-                self._threads = [t for t in self._threads if t.is_alive()]
-                self._threads.append(timer)
-            timer.start()
+            self._later(self.delay, self.deliver, url, event)
             return
-        self.send(url, event)
+        self.deliver(url, event)
         if mode == cards.NOTIFY_TWICE:
-            self.send(url, event)
+            self.deliver(url, event)
+
+    def deliver(self, url: str, event: dict, attempt: int = 0) -> None:
+        """Send ``event``; on failure, send it again later with backoff (bounded)."""
+        status = self.send(url, event)
+        if status is not None and 200 <= status < 300:
+            return
+        if attempt >= self.retries:
+            log.warning("notification %s to %s abandoned after %d attempts",
+                        event["id"], url, attempt + 1)
+            return
+        wait = min(self.backoff * 2 ** attempt, self.max_backoff)
+        log.info("notification %s to %s: retry %d in %.1fs", event["id"], url, attempt + 1, wait)
+        self._later(wait, self.deliver, url, event, attempt + 1)
 
     def send(self, url: str, event: dict) -> int | None:
         """POST one signed notification; returns the HTTP status or None on failure."""
@@ -86,8 +108,25 @@ class Notifier:
         return status
 
     def join(self, timeout: float | None = None) -> None:
-        """Wait for pending delayed notifications (tests and shutdown)."""
+        """Wait for pending delayed notifications and retries (tests and shutdown).
+
+        A retry scheduled while waiting is waited for too, within ``timeout``.
+        """
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            with self._lock:
+                threads = [t for t in self._threads if t.is_alive()]
+            if not threads:
+                return
+            left = None if deadline is None else deadline - time.monotonic()
+            if left is not None and left <= 0:
+                return
+            threads[0].join(left)
+
+    def cancel(self) -> None:
+        """Drop every pending delayed notification and retry (shutdown)."""
         with self._lock:
-            threads = list(self._threads)
+            threads, self._threads = self._threads, []
         for thread in threads:
-            thread.join(timeout)
+            if isinstance(thread, threading.Timer):
+                thread.cancel()

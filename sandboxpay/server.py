@@ -28,6 +28,10 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help="base URL buyers' browsers use (default http://HOST:PORT)")
     parser.add_argument("--notify-delay", type=float, default=5.0,
                         help="seconds before a 'delayed' test-card notification (default 5)")
+    parser.add_argument("--notify-retries", type=int, default=8,
+                        help="times a failed notification is sent again (default 8)")
+    parser.add_argument("--notify-backoff", type=float, default=1.0,
+                        help="seconds before the first retry, doubled each time (default 1)")
     parser.add_argument("--session-ttl", type=int, default=1800,
                         help="seconds before an unpaid session expires (default 1800)")
     parser.add_argument("--merchant-name", default="Olympix")
@@ -46,6 +50,8 @@ def main(argv=None) -> None:
         "sandboxpay.public_url": public_url,
         "sandboxpay.db": args.db,
         "sandboxpay.notify_delay": args.notify_delay,
+        "sandboxpay.notify_retries": args.notify_retries,
+        "sandboxpay.notify_backoff": args.notify_backoff,
         "sandboxpay.session_ttl": args.session_ttl,
         "sandboxpay.merchant_name": args.merchant_name,
     })

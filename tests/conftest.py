@@ -290,3 +290,27 @@ def dbsession(app, db_engine):
 
     with Session(db_engine, expire_on_commit=False) as session:
         yield session
+
+
+REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+@pytest.fixture(scope="session")
+def redis_settings():
+    """Settings that put the app's shared store on the local Redis, with this run's own prefix.
+
+    Skips on a laptop without Redis; in CI (OLYMPIX_REQUIRE_MARIADB=1) Redis is required.
+    """
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
+    except redis.RedisError:
+        if REQUIRE_MARIADB:
+            pytest.fail("Redis is required in CI but 127.0.0.1:6379 does not answer")
+        pytest.skip("needs Redis on 127.0.0.1:6379 (not running here)")
+    prefix = f"olympix-test-{os.getpid()}-{secrets.token_hex(3)}:"
+    yield {"olympix.redis.url": REDIS_URL, "olympix.redis.prefix": prefix}
+    client = redis.Redis.from_url(REDIS_URL)
+    for key in client.scan_iter(match=prefix + "*", count=1000):
+        client.delete(key)

@@ -20,7 +20,8 @@ The hot path of the gate (a lane admits someone every few seconds):
 
 So an admit costs three statements plus a history row, whatever the
 ticket. The service takes a session, not a request, so the web views, the
-serial-reader command and the concurrency tests call the same code.
+serial-reader command and the concurrency tests call the same code. What
+the agent reads of a result (words, times) is ``verdicts.py``'s.
 """
 from __future__ import annotations
 
@@ -32,15 +33,15 @@ from datetime import datetime, timedelta
 from sqlalchemy import bindparam, insert, select
 from sqlalchemy.orm import aliased
 
-from ..i18n import _
 from ..models import Event, Order, Ticket, TicketState, User, Venue
 from ..models.gate import Gate, Scan, Verdict
 from ..models.tickets import change_state
 from ..security import atrest, ticket_code
+from ..settings import DEFAULTS
 
 log = logging.getLogger(__name__)
 
-DEFAULT_OPENS_BEFORE = 180  # minutes before the start the gates open
+OPENS_BEFORE = "olympix.gate.opens_before"  # minutes, parsed once by settings.py
 
 
 class Reason:
@@ -55,29 +56,6 @@ class Reason:
     WRONG_EVENT_OR_DAY = "wrong_event_or_day"
 
 
-# What the agent reads, in their language.
-REASON_TEXTS = {
-    Reason.ADMITTED: _("Valid ticket: let the holder in."),
-    Reason.UNREADABLE: _("Unreadable code: scan again or type the code."),
-    Reason.UNKNOWN_OR_FORGED: _("Unknown or forged ticket."),
-    Reason.ALREADY_SCANNED: _("Already scanned."),
-    Reason.DEACTIVATED: _("Ticket deactivated (cancelled, refunded or replaced)."),
-    Reason.EXPIRED: _("Ticket expired: the event is over."),
-    Reason.WRONG_EVENT_OR_DAY: _("Not valid at this gate now (another event, venue or day)."),
-}
-ALREADY_SCANNED_AT = _("Already scanned at %(time)s (%(gate)s).")
-ALREADY_SCANNED_ON = _("Already scanned on %(date)s at %(time)s (%(gate)s).")
-STATE_LINE = _("Ticket state: %(state)s")
-VERDICT_WORDS = {Verdict.ADMIT: _("Admit"), Verdict.DENY: _("Deny")}
-STATE_WORDS = {
-    TicketState.PAID: _("paid"),
-    TicketState.DELIVERED: _("delivered"),
-    TicketState.SCANNED: _("scanned"),
-    TicketState.DEACTIVATED: _("deactivated"),
-    TicketState.EXPIRED: _("expired"),
-}
-
-
 @dataclass(frozen=True)
 class ScanConfig:
     """What the service needs from the settings, parsed once."""
@@ -88,11 +66,12 @@ class ScanConfig:
 
     @classmethod
     def from_settings(cls, settings):
-        minutes = settings.get("olympix.gate.opens_before", DEFAULT_OPENS_BEFORE)
+        """From the application's parsed settings (a bare dict of keyrings gets the default window)."""
+        minutes = settings.get(OPENS_BEFORE, DEFAULTS[OPENS_BEFORE])
         try:
             minutes = int(minutes)
         except (TypeError, ValueError):
-            raise ValueError("olympix.gate.opens_before must be a number of minutes") from None
+            raise ValueError(f"{OPENS_BEFORE} must be a number of minutes") from None
         return cls(settings["olympix.ticket_keys.parsed"], settings["olympix.data_keys.parsed"],
                    timedelta(minutes=minutes))
 
@@ -127,6 +106,9 @@ class ScannedEvent:
     venue_id: int
     venue_name_fr: str
     venue_name_en: str
+
+    #: The one source of the gates' opening time (a plain function of ``starts_at``).
+    gates_open_at = Event.gates_open_at
 
     def title(self, lang):
         return self.title_fr if lang == "fr" else self.title_en
@@ -275,7 +257,7 @@ def _decide(dbsession, config, result, *, agent_id, event_id):
         # wherever it is shown (``olympix expire-tickets`` moves the state).
         result.reason = Reason.EXPIRED
     elif (event.venue_id != gate.venue_id or (event_id is not None and event.id != event_id)
-          or not event.starts_at - config.opens_before <= now <= event.ends_at):
+          or not event.gates_open_at(config.opens_before) <= now <= event.ends_at):
         result.reason = Reason.WRONG_EVENT_OR_DAY
     else:
         # The gate's name goes in as the reason so "already scanned … gate B"
@@ -313,54 +295,3 @@ def _already_scanned(result, at, gate_name):
     result.reason = Reason.ALREADY_SCANNED
     result.previous_at = at
     result.previous_gate = gate_name
-
-
-def local_time(gate, when):
-    """``when`` in the time zone of the gate's venue (Tahiti is not Paris)."""
-    from ..seed.schedule import venue_timezone
-
-    return when.astimezone(venue_timezone(gate.venue.slug))
-
-
-def reason_text(result, localizer):
-    """The reason in words, in the localizer's language."""
-    if result.reason == Reason.ALREADY_SCANNED and result.previous_at is not None:
-        previous = local_time(result.gate, result.previous_at)
-        same_day = previous.date() == local_time(result.gate, result.at).date()
-        message = ALREADY_SCANNED_AT if same_day else ALREADY_SCANNED_ON
-        return localizer.translate(message) % {
-            "time": previous.strftime("%H:%M"), "date": previous.strftime("%d/%m/%Y"),
-            "gate": result.previous_gate or "?"}
-    return localizer.translate(REASON_TEXTS[result.reason])
-
-
-def describe(result, localizer):
-    """The answer for the API and the page: plain JSON-able data."""
-    lang = localizer.locale_name
-    data = {
-        "verdict": str(result.verdict),
-        "verdict_text": localizer.translate(VERDICT_WORDS[result.verdict]),
-        "reason": result.reason,
-        "reason_text": reason_text(result, localizer),
-        "scan": {"id": result.scan_id, "at": result.at.isoformat(), "gate": result.gate.code,
-                 "gate_name": result.gate.name},
-        "ticket": None, "holder": None, "buyer": None, "event": None,
-    }
-    if result.ticket is not None:
-        event = result.event
-        data["ticket"] = {
-            "serial": result.ticket.serial, "state": str(result.state),
-            "state_text": localizer.translate(STATE_WORDS.get(result.state, result.state)),
-        }
-        data["ticket"]["state_line"] = localizer.translate(STATE_LINE) % {"state": data["ticket"]["state_text"]}
-        data["holder"] = {"name": result.holder_name}
-        data["buyer"] = {"name": result.buyer_name} if result.buyer_name else None
-        starts = local_time(result.gate, event.starts_at)
-        data["event"] = {
-            "id": event.id, "code": event.code, "title": event.title(lang),
-            "venue": event.venue_name(lang), "starts_at": event.starts_at.isoformat(),
-            "starts_local": starts.strftime("%d/%m %H:%M"),
-        }
-        if result.previous_at is not None:
-            data["previous"] = {"at": result.previous_at.isoformat(), "gate": result.previous_gate}
-    return data

@@ -151,22 +151,14 @@ def describe_ports(list_ports: PortLister | None = None) -> str:
     except OSError as exc:
         return f"Could not list serial ports: {exc}"
     if not ports:
-        return (
-            "No serial port found. Is the scanner plugged in and set to USB "
-            "serial (CDC/COM) mode rather than keyboard mode?"
-        )
+        return ("No serial port found. Is the scanner plugged in and set to USB "
+                "serial (CDC/COM) mode rather than keyboard mode?")
     lines = ["No known barcode scanner among the serial ports found:"]
     for port in ports:
         maker = scanner_maker(port)
-        lines.append(
-            "  {dev}  {vid}:{pid}  {desc}{maker}".format(
-                dev=getattr(port, "device", "?"),
-                vid=_fmt_id(getattr(port, "vid", None)),
-                pid=_fmt_id(getattr(port, "pid", None)),
-                desc=getattr(port, "description", "") or "",
-                maker=f"  [{maker}]" if maker else "",
-            )
-        )
+        ids = f"{_fmt_id(getattr(port, 'vid', None))}:{_fmt_id(getattr(port, 'pid', None))}"
+        lines.append(f"  {getattr(port, 'device', '?')}  {ids}  {getattr(port, 'description', '') or ''}"
+                     + (f"  [{maker}]" if maker else ""))
     lines.append("Give the port explicitly (e.g. --port /dev/ttyACM0) if the scanner is listed.")
     return "\n".join(lines)
 
@@ -194,11 +186,8 @@ class LineSplitter:
                 continue
             self._buf.append(byte)
             if len(self._buf) > self.max_line:
-                log.warning(
-                    "scanner line longer than %d bytes dropped (starts %r)",
-                    self.max_line,
-                    bytes(self._buf[:32]),
-                )
+                log.warning("scanner line longer than %d bytes dropped (starts %r)",
+                            self.max_line, bytes(self._buf[:32]))
                 self._buf.clear()
                 self._discarding = True
         return codes
@@ -393,13 +382,9 @@ def main_loop(
     """
     if stop_event is None:
         stop_event = threading.Event()
-    reader = ScannerReader(
-        port,
-        on_code=lambda code: on_code(gate, code),
-        on_status=(lambda status: on_status(gate, status)) if on_status else None,
-        retry_interval=retry_interval,
-        list_ports=list_ports,
-    )
+    reader = ScannerReader(port, on_code=lambda code: on_code(gate, code),
+                           on_status=(lambda status: on_status(gate, status)) if on_status else None,
+                           retry_interval=retry_interval, list_ports=list_ports)
     if port == "auto" and find_scanner_port(list_ports) is None:
         log.warning("%s", describe_ports(list_ports))
     try:

@@ -1,51 +1,72 @@
-"""Bearer tokens for scanning devices: made random, stored as SHA-256.
+"""Device tokens: issued to one agent at one gate, shown once, revoked.
 
-A token is ``oxg_`` + 43 URL-safe characters (256 random bits). Since it is
-random and long, a plain SHA-256 is the right storage (no salt or slow hash
-needed: there is nothing to guess), and lookup is one indexed equality.
+A token is random (``security/device_tokens.py`` says why a SHA-256 is the
+right storage, and finds the live one behind a request); issuing and
+revoking go to the audit log in the same transaction as the change.
 """
-import hashlib
 import secrets
 
 from sqlalchemy import select
 
 from ..models import User
-from ..models.gate import DeviceToken, Gate
-
-PREFIX = "oxg_"
-_MAX_LENGTH = 100
+from ..models.gate import DeviceToken
+from ..security.device_tokens import PREFIX, bearer_from_header, find_live, token_hash
+from ..services import audit
+from ..services.clock import now
 
 
 def new_token():
     return PREFIX + secrets.token_urlsafe(32)
 
 
-def token_hash(token):
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+def issue_token(request, gate, agent, label="", actor=None):
+    """Make a device token for ``agent`` at ``gate``; returns (row, token shown once)."""
+    token = new_token()
+    row = DeviceToken(token_sha256=token_hash(token), label=label[:100], gate_id=gate.id,
+                      agent_id=agent.id, created_by_id=actor.id if actor else None,
+                      created_at=now(request))
+    request.dbsession.add(row)
+    request.dbsession.flush()
+    audit.record(request, "gate.token.create", "gate_device_token", row.id, actor=actor,
+                 gate=gate.code, agent=agent.email, label=row.label)
+    return row, token
 
 
-def bearer_from_header(value):
-    """The token of an ``Authorization: Bearer …`` header, or None."""
-    if not value or not isinstance(value, str):
-        return None
-    scheme, _, token = value.partition(" ")
-    token = token.strip()
-    if scheme.lower() != "bearer" or not token or len(token) > _MAX_LENGTH or not token.isascii():
-        return None
-    return token
+def get_token(request, token_id):
+    """The DeviceToken with ``token_id`` (revoked or not), or None."""
+    return request.dbsession.get(DeviceToken, token_id) if isinstance(token_id, int) else None
 
 
-def find_live(dbsession, token):
-    """(DeviceToken, agent User, Gate) for a live token, or None.
+def revoke_token(request, row, actor=None):
+    """Revoke ``row``; False when it already was (nothing changes, nothing is audited)."""
+    if row.revoked_at is not None:
+        return False
+    row.revoked_at = now(request)
+    actor = actor or request.identity
+    row.revoked_by_id = actor.id if actor else None
+    audit.record(request, "gate.token.revoke", "gate_device_token", row.id, actor=actor,
+                 gate=row.gate.code)
+    return True
 
-    Live: not revoked, its gate active. Whether the agent may still scan is
-    for the security policy to say (active account, agent role).
-    """
-    row = dbsession.execute(
-        select(DeviceToken, User, Gate)
-        .join(User, User.id == DeviceToken.agent_id)
-        .join(Gate, Gate.id == DeviceToken.gate_id)
-        .where(DeviceToken.token_sha256 == token_hash(token), DeviceToken.revoked_at.is_(None),
-               Gate.active.is_(True))
-    ).first()
-    return None if row is None else tuple(row)
+
+def tokens_by_gate(request):
+    """{gate_id: [(DeviceToken, agent)…]} for the admin page, newest first."""
+    grouped = {}
+    for row, agent in request.dbsession.execute(
+            select(DeviceToken, User).join(User, User.id == DeviceToken.agent_id)
+            .order_by(DeviceToken.created_at.desc())):
+        grouped.setdefault(row.gate_id, []).append((row, agent))
+    return grouped
+
+
+def all_tokens(request):
+    """[(DeviceToken, agent's e-mail)…] in id order, for ``olympix gate-tokens``."""
+    return request.dbsession.execute(
+        select(DeviceToken, User.email).join(User, User.id == DeviceToken.agent_id)
+        .order_by(DeviceToken.id)).all()
+
+
+def live_token(request, token):
+    """(DeviceToken, agent, Gate) for a live ``token`` as typed, or None."""
+    token = bearer_from_header("Bearer " + (token or ""))
+    return find_live(request.dbsession, token) if token else None

@@ -11,6 +11,7 @@ from sqlalchemy import engine_from_config, event
 from sqlalchemy.orm import configure_mappers, sessionmaker
 from sqlalchemy.pool import NullPool
 
+from . import retry
 from .meta import Base  # noqa: F401
 from .accounts import User, UserState, VerificationCode  # noqa: F401
 from .audit import AuditEntry  # noqa: F401
@@ -23,15 +24,11 @@ from .gate import DeviceToken, Gate, Scan, Verdict  # noqa: F401
 
 configure_mappers()
 
-# Which MariaDB errors pyramid_retry may replay a request on. Safe because a
-# replayed request starts a fresh transaction and re-reads everything:
-# 1213 deadlock and 1205 lock-wait timeout (the server rolled back),
-# 2006/2013 connection lost before commit (pool_pre_ping reconnects),
-# 1062 duplicate key: a concurrent request won a race (same e-mail signing
-# up twice, same notification twice) and the replay sees its row.
-MARIADB_RETRYABLE = {1213, 1205, 2006, 2013, 1062}
+# Which MariaDB errors pyramid_retry may replay a request on, and why that
+# is safe: see retry.py (deadlocks and Galera certification failures, lost
+# or refused connections, duplicate-key races).
 zope.sqlalchemy.datamanager._retryable_errors.append(
-    (pymysql.err.MySQLError, lambda exc: bool(exc.args) and exc.args[0] in MARIADB_RETRYABLE)
+    (pymysql.err.MySQLError, lambda exc: retry.error_code(exc) in retry.RETRYABLE_CODES)
 )
 
 
@@ -42,7 +39,11 @@ def get_engine(settings, prefix="sqlalchemy."):
         # (stale reads, and "database is locked" when it then writes).
         engine = engine_from_config(settings, prefix, poolclass=NullPool)
     else:
-        engine = engine_from_config(settings, prefix, pool_pre_ping=True)
+        # pool_pre_ping: a pooled connection to a node that died (or that
+        # HAProxy moved away from) is replaced before a request uses it.
+        # pool_recycle stays under HAProxy's idle timeout (deploy/).
+        engine = engine_from_config(settings, prefix, pool_pre_ping=True, pool_recycle=1800)
+        retry.watch_engine(engine)
     if engine.dialect.name == "sqlite":
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, record):
@@ -84,6 +85,7 @@ def includeme(config):
     settings["tm.manager_hook"] = "pyramid_tm.explicit_manager"
     config.include("pyramid_tm")
     config.include("pyramid_retry")
+    config.include(".retry")
     engine = get_engine(settings)
     session_factory = get_session_factory(engine)
     config.registry["dbsession_factory"] = session_factory

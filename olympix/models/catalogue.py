@@ -33,6 +33,9 @@ class Venue(Base):
     capacity: Mapped[int | None] = mapped_column(Integer)  # None: not published for this venue
     lat: Mapped[float | None] = mapped_column(Float)
     lon: Mapped[float | None] = mapped_column(Float)
+    #: The IANA time zone its sessions' times are given and shown in
+    #: (Teahupo'o, in Tahiti, is not on Paris time).
+    tz: Mapped[str] = mapped_column(String(64), default="Europe/Paris", server_default="Europe/Paris")
 
     def name(self, lang):
         return self.name_fr if lang == "fr" else self.name_en

@@ -2,7 +2,7 @@
 
 Importing a module registers its containers; add one line per area.
 """
-from . import account, api, backoffice, catalogue, content, gate, orders, payments, tickets  # noqa: F401
+from . import account, api, backoffice, catalogue, content, gate, orders, payments, people, tickets  # noqa: F401
 from .root import Root, root_factory  # noqa: F401
 
 

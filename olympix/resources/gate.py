@@ -5,31 +5,25 @@
 administrators' gates and device tokens. Permissions come from the root
 ACL (agents and administrators hold ``gate:ticket:scan`` and
 ``ticket:ticket:deactivate``; only administrators hold ``admin:site:manage``).
+Each is a container whose pages are named views; gates and tokens are
+chosen in the forms (by id), so no item hangs under them.
 """
 from .api import ApiFolder
 from .backoffice import BackofficeFolder
+from .base import Container
 from .root import root_child
 
 
 @root_child("gate")
-class GateDesk:
+class GateDesk(Container):
     """An agent's scanning desk; named views hang here."""
-
-    def __init__(self, request):
-        self.request = request
 
 
 @ApiFolder.child("gate")
-class GateApi:
+class GateApi(Container):
     """JSON endpoints for scanning devices: ``POST /api/gate/scans``."""
-
-    def __init__(self, request):
-        self.request = request
 
 
 @BackofficeFolder.child("gates")
-class GatesAdmin:
+class GatesAdmin(Container):
     """Gates by venue, their device tokens (administrators)."""
-
-    def __init__(self, request):
-        self.request = request

@@ -11,7 +11,8 @@ A content resource's ``__acl__`` is ``acl_for(item.state)`` followed by
 what its parents grant: while an item is pending nobody edits it (what
 the manager reviews is what gets published), and only a pending item can
 be approved or rejected. Views never check roles; they call
-``transition()``, which checks the permission on the context itself.
+``transition()``, which checks the permission on the context itself (and
+``edited()`` after a service saved a working copy).
 """
 from dataclasses import dataclass, field
 
@@ -150,3 +151,13 @@ def transition(context, request, name, note=None):
         request=request, item=item, transition=chosen.name, from_state=before,
         to_state=chosen.to_state, note=note, audit_action=chosen.audit_action))
     return chosen.to_state
+
+
+def edited(context, request):
+    """After a save: a published item starts a new working copy ("revise").
+
+    The published texts stay as they are until a manager approves the
+    change; other states stay where they are (a draft is still a draft).
+    """
+    if context.item.state in TRANSITIONS["revise"].from_states:
+        transition(context, request, "revise")

@@ -1,12 +1,15 @@
 """Content forms: pages, FAQ entries, news, event texts (FR and EN), a new
-event, the reviewer's note, the contact form, a role change."""
-from datetime import datetime
+event, the reviewer's note, the contact form. (A role change and an
+account's deactivation are in ``schemas/people.py``.)"""
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 
 import colander
 import deform
 
-from ..i18n import _
+from ..i18n import PARIS, _
+from ..services import contact, event_drafts
+from ..services.content import FAQ_GROUPS
 from .account import email_node
 from .base import CSRFSchema, Euros, slug_validator, strip
 
@@ -35,15 +38,11 @@ HTML_HELP = _("HTML paragraphs, headings (h2, h3), lists, links and tables; anyt
 
 @colander.deferred
 def _faq_groups_widget(node, kw):
-    from ..services.content import FAQ_GROUPS
-
     return deform.widget.SelectWidget(values=FAQ_GROUPS)
 
 
 @colander.deferred
 def _faq_groups_validator(node, kw):
-    from ..services.content import FAQ_GROUPS
-
     return colander.OneOf([slug for slug, _t in FAQ_GROUPS])
 
 
@@ -96,17 +95,11 @@ class ParisDateTime(colander.SchemaType):
     def serialize(self, node, appstruct):
         if appstruct in (colander.null, None):
             return colander.null
-        from ..i18n import PARIS
-
         return appstruct.astimezone(PARIS).strftime(LOCAL_FORMATS[0])
 
     def deserialize(self, node, cstruct):
         if cstruct in (colander.null, ""):
             return colander.null
-        from datetime import UTC
-
-        from ..i18n import PARIS
-
         text = cstruct.strip() if isinstance(cstruct, str) else ""
         for fmt in LOCAL_FORMATS:
             try:
@@ -133,46 +126,39 @@ def price_node(title):
         description=_("In euros; leave empty when this offer is not sold."))
 
 
-def _choices(kw, loader):
-    from ..services import content as service
-
-    return loader(service, kw["request"])
-
-
 @colander.deferred
 def _sports_widget(node, kw):
-    return deform.widget.SelectWidget(values=[("", _("Choose a sport"))] + _choices(
-        kw, lambda s, r: [(str(i), name) for i, name in s.sport_choices(r)]))
+    return deform.widget.SelectWidget(values=[("", _("Choose a sport"))] + [
+        (str(i), name) for i, name in event_drafts.sport_choices(kw["request"])])
 
 
 @colander.deferred
 def _sports_validator(node, kw):
-    ids = _choices(kw, lambda s, r: {i for i, _n in s.sport_choices(r)})
+    ids = {i for i, _n in event_drafts.sport_choices(kw["request"])}
     return colander.Function(lambda value: value in ids, _("Choose a sport from the list."))
 
 
 @colander.deferred
 def _venues_widget(node, kw):
-    return deform.widget.SelectWidget(values=[("", _("Choose a venue"))] + _choices(
-        kw, lambda s, r: [(str(i), name) for i, name, _c in s.venue_choices(r)]))
+    return deform.widget.SelectWidget(values=[("", _("Choose a venue"))] + [
+        (str(i), name) for i, name, _c in event_drafts.venue_choices(kw["request"])])
 
 
 @colander.deferred
 def _venues_validator(node, kw):
-    ids = _choices(kw, lambda s, r: {i for i, _n, _c in s.venue_choices(r)})
+    ids = {i for i, _n, _c in event_drafts.venue_choices(kw["request"])}
     return colander.Function(lambda value: value in ids, _("Choose a venue from the list."))
 
 
 @colander.deferred
 def _images_widget(node, kw):
-    return deform.widget.SelectWidget(values=[("", _("The sport's picture"))] + _choices(
-        kw, lambda s, r: [(name, name.removesuffix(".svg").replace("-", " "))
-                  for name in s.sport_images()]))
+    return deform.widget.SelectWidget(values=[("", _("The sport's picture"))] + [
+        (name, name.removesuffix(".svg").replace("-", " ")) for name in event_drafts.sport_images()])
 
 
 @colander.deferred
 def _images_validator(node, kw):
-    names = {""} | set(_choices(kw, lambda s, r: s.sport_images()))
+    names = {""} | set(event_drafts.sport_images())
     return colander.Function(lambda value: value in names, _("Choose a picture from the list."))
 
 
@@ -206,12 +192,10 @@ class EventSchema(CSRFSchema):
     price_family = price_node(_("Price of the Family offer (4 seats)"))
 
     def validator(self, node, value):
-        from ..services import content as service
-
         error = colander.Invalid(node)
         if value["ends_at"] <= value["starts_at"]:
             error["ends_at"] = _("The end must come after the start.")
-        limit = service.venue_capacity(self.bindings["request"], value["venue_id"])
+        limit = event_drafts.venue_capacity(self.bindings["request"], value["venue_id"])
         if limit is not None and value["capacity"] > limit:
             error["capacity"] = _("At most ${count} seats: the venue's capacity.",
                                   mapping={"count": limit})
@@ -231,23 +215,17 @@ class RejectSchema(CSRFSchema):
 
 @colander.deferred
 def _subjects_widget(node, kw):
-    from ..services.content import CONTACT_SUBJECTS
-
-    return deform.widget.SelectWidget(values=(("", _("Choose a subject")),) + CONTACT_SUBJECTS)
+    return deform.widget.SelectWidget(values=(("", _("Choose a subject")),) + contact.CONTACT_SUBJECTS)
 
 
 @colander.deferred
 def _subjects_validator(node, kw):
-    from ..services.content import CONTACT_SUBJECTS
-
-    return colander.Function(lambda value: value in dict(CONTACT_SUBJECTS), _("Choose a subject."))
+    return colander.Function(lambda value: value in contact.SUBJECT_NAMES, _("Choose a subject."))
 
 
 @colander.deferred
 def _form_stamp(node, kw):
-    from ..services.content import form_stamp
-
-    return form_stamp(kw["request"])
+    return contact.form_stamp(kw["request"])
 
 
 class ContactSchema(CSRFSchema):
@@ -269,6 +247,3 @@ class ContactSchema(CSRFSchema):
                                   validator=colander.Length(max=100),
                                   widget=deform.widget.HiddenWidget())
 
-
-class RoleSchema(CSRFSchema):
-    role = colander.SchemaNode(colander.String(), validator=colander.Length(max=16))

@@ -11,10 +11,10 @@ import argparse
 import logging
 import sys
 
-from . import audit, booking, db, demo, gate, mailsink, tickets, users
+from . import audit, backup, booking, db, demo, gate, mailsink, tickets, users
 from .common import CommandError
 
-MODULES = (db, users, demo, mailsink, booking, gate, tickets, audit)
+MODULES = (db, users, demo, mailsink, booking, gate, tickets, audit, backup)
 
 
 def build_parser():

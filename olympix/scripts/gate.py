@@ -14,16 +14,13 @@ import threading
 
 from pyramid.paster import bootstrap, setup_logging
 from pyramid.scripting import prepare
-from sqlalchemy import select
 
-from ..gate import serial_reader
-from ..gate.scan import describe
-from ..gate.tokens import bearer_from_header, find_live
-from ..models import User, UserState
-from ..models.gate import DeviceToken
-from ..security.principals import Role
-from ..services import gate as service
+from ..gate import serial_reader, tokens
+from ..gate import services as service
+from ..gate.scan import scan
+from ..gate.verdicts import describe
 from ..services.accounts import find_user
+from ..services.clock import now
 from .common import CommandError, app_request, app_settings
 
 log = logging.getLogger(__name__)
@@ -42,12 +39,12 @@ def run_gates(args):
 
 def _agent(request, email):
     if email:
-        agent = find_user(request, email)
-        if agent is None or not agent.is_active or agent.role not in (Role.AGENT, Role.ADMIN):
+        user = find_user(request, email)
+        agent = service.get_agent(request, user.id) if user is not None else None
+        if agent is None:
             raise CommandError(f"{email} is not an active agent or administrator")
         return agent
-    agent = request.dbsession.scalar(select(User).where(User.role == Role.AGENT, User.state == UserState.ACTIVE)
-                                     .order_by(User.id).limit(1))
+    agent = service.first_agent(request)
     if agent is None:
         raise CommandError("no active agent: give --agent EMAIL (olympix create-user … --role agent)")
     return agent
@@ -64,15 +61,13 @@ def run_gate_token(args):
     with app_request(args.ini) as request:
         agent = _agent(request, args.agent)
         gate = _gate(request, args.gate)
-        _row, token = service.issue_token(request, gate, agent, args.label or "", actor=None)
+        _row, token = tokens.issue_token(request, gate, agent, args.label or "", actor=None)
     print(token)
 
 
 def run_gate_tokens(args):
     with app_request(args.ini) as request:
-        rows = request.dbsession.execute(
-            select(DeviceToken, User.email).join(User, User.id == DeviceToken.agent_id)
-            .order_by(DeviceToken.id)).all()
+        rows = tokens.all_tokens(request)
         if not rows:
             print("no device token yet (olympix gate-token INI --agent EMAIL --gate G makes one)")
             return
@@ -85,10 +80,10 @@ def run_gate_tokens(args):
 
 def run_gate_token_revoke(args):
     with app_request(args.ini) as request:
-        row = request.dbsession.get(DeviceToken, args.token_id)
+        row = tokens.get_token(request, args.token_id)
         if row is None:
             raise CommandError(f"no device token with the id {args.token_id} (see: olympix gate-tokens INI)")
-        if not service.revoke_token(request, row, actor=None):
+        if not tokens.revoke_token(request, row, actor=None):
             print(f"token {row.id} was already revoked on {row.revoked_at:%Y-%m-%d %H:%M} UTC")
             return
         gate_code = row.gate.code
@@ -117,10 +112,9 @@ class GateReader:
                     if gate is None:
                         self.out(f"DENY   gate {self.gate_code} is closed")
                         return None
-                    result = service.scan(request.dbsession, service.scan_config(request), code, gate=gate,
-                                          agent_id=self.agent_id, now=service.now(request),
-                                          device_token_id=self.token_id)
-                    data = describe(result, request.localizer)
+                    result = scan(request.dbsession, service.scan_config(request), code, gate=gate,
+                                  agent_id=self.agent_id, now=now(request), device_token_id=self.token_id)
+                    data = describe(result, request.fmt)
             finally:
                 env["closer"]()
         holder = data["holder"]["name"] if data["holder"] else "-"
@@ -141,7 +135,7 @@ def run_gate_reader(args):
             gate = _gate(request, args.gate)
             token_id = None
             if args.token:
-                found = find_live(request.dbsession, bearer_from_header("Bearer " + args.token) or "")
+                found = tokens.live_token(request, args.token)
                 if found is None or found[2].id != gate.id:
                     raise CommandError("this token is unknown, revoked, or for another gate")
                 token_id, agent_id = found[0].id, found[1].id

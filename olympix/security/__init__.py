@@ -2,6 +2,7 @@
 from pyramid.csrf import SessionCSRFStoragePolicy
 from pyramid.session import SignedCookieSessionFactory
 
+from .client_address import client_address
 from .passwords import Passwords
 from .policy import OlympixSecurityPolicy
 
@@ -29,3 +30,5 @@ def includeme(config):
     config.set_default_csrf_options(require_csrf=True)
     config.registry["passwords"] = Passwords.from_settings(settings)
     config.add_request_method(lambda request: request.registry["passwords"], "passwords", reify=True)
+    # The person's address through the trusted proxies (limits per address).
+    config.add_request_method(client_address, "client_ip", reify=True)

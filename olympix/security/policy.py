@@ -18,6 +18,7 @@ from pyramid.authorization import ACLHelper, Authenticated, Everyone
 from pyramid.security import forget, remember
 
 from ..models import User
+from .device_tokens import bearer_from_header, find_live
 from .principals import Role, principals_for
 
 DEVICE_ROLES = (Role.AGENT, Role.ADMIN)
@@ -45,8 +46,6 @@ def uses_bearer(request):
 
 
 def _device_token(request):
-    from ..gate.tokens import bearer_from_header, find_live
-
     if not uses_bearer(request):
         return None
     token = bearer_from_header(request.headers.get("Authorization"))

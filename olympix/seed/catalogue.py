@@ -11,20 +11,13 @@ that has sold seats keeps them sold (``capacity - seats_left`` unchanged),
 and the change is one relative UPDATE so a sale running at the same moment
 is never overwritten.
 """
-import re
-import unicodedata
-
 from sqlalchemy import select, update
 
 from ..models import Event, EventState, Offer, OfferKind, Sport, Venue
 from ..models.catalogue import OFFER_SEATS
 from ..interfaces import IClock
+from ..services.text import slugify
 from . import schedule
-
-
-def slugify(text, max_length=100):
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:max_length].rstrip("-")
 
 
 def seed(request):
@@ -40,7 +33,7 @@ def seed(request):
     for row in schedule.load_venues():
         venue = venues.get(row.slug) or Venue(slug=row.slug)
         venue.name_fr, venue.name_en, venue.city, venue.address = row.name_fr, row.name_en, row.city, row.address
-        venue.capacity, venue.lat, venue.lon = row.capacity, row.lat, row.lon
+        venue.capacity, venue.lat, venue.lon, venue.tz = row.capacity, row.lat, row.lon, row.tz
         venues[row.slug] = venue
         db.add(venue)
     db.flush()

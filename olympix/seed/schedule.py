@@ -23,10 +23,11 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 
 PARIS = ZoneInfo("Europe/Paris")
 
-#: Time zone of the times written in sessions.csv, per venue. Every venue
-#: uses Paris time except Teahupo'o (surfing), whose times are Tahiti time
-#: (see data/paris2024/README.md).
+#: The time zone of each demo venue, where it is not Paris: the times of
+#: sessions.csv are local times, and Teahupo'o (surfing) is on Tahiti time.
+#: The seed copies it into ``Venue.tz``; the application reads only that.
 VENUE_TIMEZONES: dict[str, str] = {"teahupoo": "Pacific/Tahiti"}
+DEFAULT_TIMEZONE = "Europe/Paris"
 
 #: The session that :func:`demo_schedule` puts on today, open at the gate now:
 #: the evening athletics session of 4 August 2024 with the men's 100 m final
@@ -56,10 +57,7 @@ class Venue:
     capacity: int | None  # seating capacity of the venue, None when unknown
     lat: float | None
     lon: float | None
-
-    @property
-    def timezone(self) -> ZoneInfo:
-        return venue_timezone(self.slug)
+    tz: str = DEFAULT_TIMEZONE  # IANA name, for Venue.tz
 
 
 @dataclass(frozen=True)
@@ -80,7 +78,8 @@ class Session:
 
     @property
     def timezone(self) -> ZoneInfo:
-        return venue_timezone(self.venue_slug)
+        """The zone of the venue the local times are written in."""
+        return ZoneInfo(VENUE_TIMEZONES.get(self.venue_slug, DEFAULT_TIMEZONE))
 
 
 class DemoSlot(NamedTuple):
@@ -89,10 +88,6 @@ class DemoSlot(NamedTuple):
     session: Session
     start: datetime  # timezone-aware, UTC
     end: datetime  # timezone-aware, UTC
-
-
-def venue_timezone(venue_slug: str) -> ZoneInfo:
-    return ZoneInfo(VENUE_TIMEZONES.get(venue_slug, "Europe/Paris"))
 
 
 def _rows(name: str, data_dir: Path | None) -> list[dict[str, str]]:
@@ -127,6 +122,7 @@ def load_venues(data_dir: Path | None = None) -> list[Venue]:
             capacity=_opt_int(r["capacity"]),
             lat=_opt_float(r["lat"]),
             lon=_opt_float(r["lon"]),
+            tz=VENUE_TIMEZONES.get(r["slug"], DEFAULT_TIMEZONE),
         )
         for r in _rows("venues.csv", data_dir)
     ]

@@ -6,6 +6,7 @@ pyramid_services; views call ``request.find_service(IThing)``.
 from pyramid.path import DottedNameResolver
 
 from ..interfaces import IClock, IEmailSender, IPaymentGateway, ISMSSender
+from .shared_store import shared_store
 
 
 def includeme(config):
@@ -25,3 +26,8 @@ def includeme(config):
     # no state of its own).
     gateway = resolve(settings["olympix.payment.backend"])
     config.register_service_factory(gateway.create_service, IPaymentGateway)
+    # Redis shared by every node (None: the embedded fallback on the database).
+    store = shared_store(settings)
+    config.registry["olympix.shared_store"] = store
+    config.add_request_method(lambda request: request.registry["olympix.shared_store"],
+                              "shared_store", reify=True)

@@ -4,9 +4,15 @@ Content bodies are shown to the public as HTML; editors are trusted staff,
 but a pasted fragment may carry a script or an ``onclick``, and a stolen
 editor session must not become stored XSS. An allowlist (tags, and per tag
 the attributes) with ``http(s)``/``mailto``/relative links only; anything
-else is dropped, its text kept and escaped.
+else is dropped, its text kept and escaped. Links are checked after the
+parser has decoded character references, so ``&#106;avascript:`` or
+``JaVaScRiPt:`` is a ``javascript:`` link like any other, and dropped.
+
+``text_lines`` goes the other way: the readable lines of a stored body,
+for the reviewer's diff and for summaries in lists.
 """
-from html import escape
+import re
+from html import escape, unescape
 from html.parser import HTMLParser
 
 ALLOWED = {
@@ -73,3 +79,13 @@ def sanitize(fragment):
     cleaner.close()
     cleaner.out.extend(f"</{tag}>" for tag in reversed(cleaner.open))
     return "".join(cleaner.out)
+
+
+BLOCK_END = re.compile(r"(</(?:p|h[1-6]|li|tr|blockquote|dt|dd|ul|ol|table)>|<br\s*/?>)", re.IGNORECASE)
+TAG = re.compile(r"<[^>]+>")
+
+
+def text_lines(html):
+    """Readable lines of an HTML fragment: one per block, tags removed."""
+    text = TAG.sub(" ", BLOCK_END.sub(r"\1\n", html or ""))
+    return [" ".join(unescape(line).split()) for line in text.splitlines() if line.strip()]

@@ -66,6 +66,5 @@ def includeme(config):
     config.include(".shop")
     config.include(".orders")
     config.include(".tickets")
-    config.include(".gate")
     config.include(".content")
     config.include(".backoffice")

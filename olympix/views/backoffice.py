@@ -1,5 +1,6 @@
-"""The back office's own pages: its home, the managers' figures, the audit
-log and account deactivation (administrators).
+"""The back office's own pages: its home, the managers' figures and the audit
+log (administrators). Account deactivation is with people and roles
+(views/people.py).
 
 What the home offers is computed from permissions on the resources
 (``request.has_permission``), never from the role's name: the ACLs decide.
@@ -10,23 +11,19 @@ import math
 from dataclasses import dataclass
 
 from babel.numbers import format_currency
-from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
+from pyramid.httpexceptions import HTTPNotFound
 from pyramid.response import Response
 from pyramid.view import view_config
 from sqlalchemy import func, select
 
 from ..i18n import _
-from ..models import AuditEntry, User, UserState
+from ..models import AuditEntry, User
 from ..resources.backoffice import AuditLogPage, BackofficeFolder, FiguresPage
 from ..security.permissions import Permission
-from ..services import accounts, audit, charts, figures
-from ..schemas.base import CSRFSchema
-from .forms import flash, run_form
+from ..services import audit, charts, figures
 
 T = "olympix:templates/backoffice/{}.jinja2"
 AUDIT_PAGE_SIZE = 50
-
-from ..resources.content import Person
 
 
 @dataclass(frozen=True)
@@ -251,34 +248,3 @@ def audit_log(context, request):
     return {"rows": rows, "actions": actions, "action": action, "page": page, "pages": pages,
             "total": total, "page_url": page_url, "verified": verified, "broken": broken,
             "PARIS": figures.PARIS}
-
-
-# --- account deactivation ---------------------------------------------------
-
-class DeactivateSchema(CSRFSchema):
-    """Only the CSRF token: the page says what will happen; the button confirms."""
-
-
-@view_config(context=Person, name="deactivate", renderer=T.format("deactivate"),
-             permission=Permission.ADMIN)
-def deactivate(context, request):
-    user = context.user
-    people_url = request.resource_url(context.__parent__, query={"q": user.email})
-    if user.state == UserState.DELETED:
-        return {"form": None, "person": user, "people_url": people_url, "gone": True}
-    if request.identity is not None and user.id == request.identity.id:
-        flash(request, _("You cannot deactivate your own account here."), "error")
-        return HTTPSeeOther(people_url)
-
-    def success(data):
-        role = user.role
-        accounts.delete_account(request, user)
-        audit.record(request, "account.deactivate", "user", user.id, role=role)
-        flash(request, _("The account is deactivated: its personal data are "
-                         "erased and its unused tickets deactivated."))
-        return HTTPSeeOther(request.resource_url(context.__parent__))
-
-    values = run_form(request, DeactivateSchema(), _("Deactivate this account"), success)
-    if isinstance(values, dict):
-        values.update(person=user, people_url=people_url, gone=False)
-    return values

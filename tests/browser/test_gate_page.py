@@ -10,7 +10,7 @@ import pytest
 from waitress import create_server
 
 from tests.conftest import clean_database, free_port
-from tests.functional.gate.world import build_world
+from tests.factories.gate import build_world
 
 pytestmark = pytest.mark.browser
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",

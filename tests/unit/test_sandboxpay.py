@@ -7,6 +7,7 @@ import json
 import re
 import socket
 import threading
+import time
 import urllib.parse
 
 import pytest
@@ -45,9 +46,11 @@ def wsgi_app():
         "sandboxpay.db": ":memory:",
         "sandboxpay.notify_delay": "0.2",
         "sandboxpay.notify_timeout": "2",
+        "sandboxpay.notify_backoff": "0.05",
     })
     yield app
     app.notifier.join(1)
+    app.notifier.cancel()
 
 
 @pytest.fixture
@@ -444,3 +447,60 @@ def test_server_arguments():
     assert (args.api_key, args.webhook_secret) == ("sk_test_olympix", "whsec_olympix")
     args = parse_args(["--port", "7000", "--db", ":memory:", "--notify-delay", "0.5"])
     assert (args.port, args.db, args.notify_delay) == (7000, ":memory:", 0.5)
+
+
+class FlakyMerchant:
+    """A webhook receiver that answers ``statuses`` in turn (then 200), like a merchant in an outage."""
+
+    def __init__(self, statuses):
+        import http.server
+
+        self.statuses, self.received, self.times = list(statuses), [], []
+        merchant = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                merchant.received.append(json.loads(body))
+                merchant.times.append(time.monotonic())
+                self.send_response(merchant.statuses.pop(0) if merchant.statuses else 200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/notify"
+        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_failed_notifications_are_retried_with_backoff_until_answered(app, wsgi_app):
+    merchant = FlakyMerchant([503, 500, 503])
+    try:
+        session = create(app, merchant, notify_url=merchant.url)
+        pay(app, session["id"])
+        wsgi_app.notifier.join(5)
+        assert len(merchant.received) == 4  # three refusals, then delivered: no more
+        assert len({e["id"] for e in merchant.received}) == 1  # the same event each time
+        gaps = [b - a for a, b in zip(merchant.times, merchant.times[1:])]
+        assert gaps[0] >= 0.04 and gaps[2] >= 0.15 and gaps[2] > gaps[0]  # 0.05, 0.1, 0.2 s
+    finally:
+        merchant.close()
+
+
+def test_notification_retries_are_bounded(wsgi_app):
+    from sandboxpay.notify import Notifier
+
+    merchant = FlakyMerchant([503] * 10)
+    try:
+        notifier = Notifier(SECRET, retries=2, backoff=0.01)
+        notifier.deliver(merchant.url, {"id": "evt_1", "type": "checkout.session.completed", "data": {}})
+        notifier.join(2)
+        assert len(merchant.received) == 3  # the first attempt and two retries
+    finally:
+        merchant.close()

@@ -39,7 +39,7 @@
     setText("reason", data.reason_text);
     setText("holder", data.holder && data.holder.name);
     setText("buyer", data.buyer ? d.tBuyer + " " + data.buyer.name : "");
-    setText("event", data.event ? data.event.title + " · " + data.event.starts_local : "");
+    setText("event", data.event ? data.event.title + " · " + data.event.starts_local + " (" + d.tZone + ")" : "");
     setText("state", data.ticket ? data.ticket.state_line : "");
     var deactivate = field("deactivate");
     if (data.ticket && (data.ticket.state === "paid" || data.ticket.state === "delivered")) {

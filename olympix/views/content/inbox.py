@@ -6,14 +6,14 @@ Messages sent through /contact, newest first, each with its status; a POST
 from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
 from pyramid.view import view_config
 
-from ...i18n import PARIS, _
-from ...models.content import ContactMessage
+from ...i18n import _, translate
 from ...resources.content import ContactInbox
 from ...security.permissions import Permission
-from ...services import content as service
+from ...services import contact
 from ..forms import flash
 
 T = "olympix:templates/content/{}.jinja2"
+STATUS_CLASSES = {"new": "badge-warn", "handled": "badge-ok"}
 
 
 def _int(value, default=None):
@@ -23,39 +23,50 @@ def _int(value, default=None):
         return default
 
 
-def inbox_url(request, page=1, status=""):
+def _status(value):
+    """The status filter asked for, or "" (all) when it is none we know."""
+    value = (value or "")[:16]
+    return value if value in contact.STATUS_NAMES else ""
+
+
+def inbox_url(request, context, page=1, status=""):
     query = {}
     if status:
         query["status"] = status
     if page > 1:
         query["page"] = page
-    return request.resource_url(request.root, "backoffice", "contact", query=query or None)
+    return request.resource_url(context, query=query or None)
 
 
 @view_config(context=ContactInbox, renderer=T.format("inbox"), permission=Permission.CONTACT_READ)
 def inbox(context, request):
-    status = request.params.get("status", "")[:16]
-    if status not in service.CONTACT_STATUS_NAMES:
-        status = ""
-    page = service.contact_inbox(request, _int(request.params.get("page"), 1), status or None)
+    status = _status(request.params.get("status"))
+    page = contact.inbox(request, _int(request.params.get("page"), 1), status or None)
+    fmt = request.fmt
+    messages = [{
+        "message": message,
+        "subject": translate(request, contact.SUBJECT_NAMES.get(message.subject, message.subject)),
+        "status": translate(request, contact.STATUS_NAMES.get(message.status, message.status)),
+        "status_class": STATUS_CLASSES.get(message.status, "badge-muted"),
+        "sent": fmt.datetime(message.created_at, "numeric", zone=True),
+        "lines": message.message.splitlines(),
+    } for message in page.items]
     return {
-        "page": page, "status": status, "PARIS": PARIS,
-        "unhandled": service.unhandled_count(request),
-        "SUBJECT_NAMES": dict(service.CONTACT_SUBJECTS),
-        "STATUS_NAMES": service.CONTACT_STATUS_NAMES,
-        "page_url": lambda number: inbox_url(request, number, status),
-        "status_url": lambda chosen: inbox_url(request, 1, chosen),
+        "page": page, "messages": messages, "status": status,
+        "unhandled": contact.unhandled_count(request),
+        "statuses": [(key, translate(request, name)) for key, name in contact.STATUS_NAMES.items()],
+        "page_url": lambda number: inbox_url(request, context, number, status),
+        "status_url": lambda chosen: inbox_url(request, context, 1, chosen),
     }
 
 
 @view_config(context=ContactInbox, name="handle", request_method="POST",
              permission=Permission.CONTACT_READ)
 def handle(context, request):
-    message = request.dbsession.get(ContactMessage, _int(request.POST.get("message_id"), 0))
+    message = contact.message(request, _int(request.POST.get("message_id"), 0))
     if message is None:
         raise HTTPNotFound()
-    if service.mark_handled(request, message):
+    if contact.mark_handled(request, message):
         flash(request, _("Message from %(email)s marked handled."), email=message.email)
     back = _int(request.POST.get("page"), 1)
-    status = request.POST.get("status", "")[:16]
-    return HTTPSeeOther(inbox_url(request, back, status if status in service.CONTACT_STATUS_NAMES else ""))
+    return HTTPSeeOther(inbox_url(request, context, back, _status(request.POST.get("status"))))

@@ -4,9 +4,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from olympix.models import ContactMessage
-from tests.functional.helpers import in_request
-
-from .conftest import csrf_token
+from tests.functional.helpers import csrf_token, in_request
 
 
 def add_messages(app, *rows):

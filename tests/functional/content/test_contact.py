@@ -83,7 +83,8 @@ def test_bad_input_gets_field_errors_in_the_persons_language(testapp, clock, dbs
     english = form.submit("submit", extra_environ={"HTTP_ACCEPT_LANGUAGE": "en"})
     assert "Write at least 10 characters." in english and "Choose a subject." in english
     # a tampered subject, and a POST without the CSRF token
-    assert fill(testapp, clock, subject="<script>").status_int in (200, 400)
+    tampered = fill(testapp, clock, subject="<script>")
+    assert tampered.status_int == 200 and "Choisissez un sujet." in tampered
     testapp.post("/contact", {"subject": "other", "message": MESSAGE, "email": "a@example.test"},
                  status=400)
     assert count(dbsession) == 0

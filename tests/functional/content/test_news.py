@@ -2,9 +2,7 @@
 from datetime import UTC, datetime, timedelta
 
 from olympix.models import ContentItem, ContentText
-from tests.functional.helpers import in_request, submit
-
-from .conftest import post_button
+from tests.functional.helpers import in_request, post_button, submit
 
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 

@@ -2,6 +2,8 @@
 from sqlalchemy import func, select
 
 from olympix.models import ContentItem, ContentText
+from olympix.seed import content
+from tests.functional.helpers import in_request, new_page
 
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 
@@ -31,8 +33,6 @@ def test_faq_is_grouped_and_translated(testapp, seeded):
 def test_unknown_and_unpublished_pages_are_404(testapp, seeded, as_role):
     testapp.get("/pages/nothing-here", status=404)
     testapp.get("/pages/" + "x" * 5000, status=404)
-    from .conftest import new_page
-
     as_role("editor")
     new_page(testapp, slug="secret-draft")
     testapp.reset()
@@ -40,16 +40,9 @@ def test_unknown_and_unpublished_pages_are_404(testapp, seeded, as_role):
 
 
 def test_seed_twice_changes_nothing(app, testapp, seeded, dbsession):
-    from pyramid.scripting import prepare
-
-    from olympix.seed import content
-
     assert seeded == 37
     counts = (dbsession.scalar(select(func.count(ContentItem.id))),
               dbsession.scalar(select(func.count(ContentText.id))))
-    env = prepare(registry=app.registry)
-    with env["request"].tm:
-        assert content.seed(env["request"]) == 0
-    env["closer"]()
+    assert in_request(app, content.seed) == 0
     assert counts == (dbsession.scalar(select(func.count(ContentItem.id))),
                       dbsession.scalar(select(func.count(ContentText.id))))

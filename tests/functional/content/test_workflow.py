@@ -1,13 +1,13 @@
 """Editors write and submit, managers approve or send back; the public sees only what is approved."""
 import json
+from datetime import timedelta
 
 from sqlalchemy import select
 
 from olympix.models import AuditEntry, ContentHistory, ContentItem
-from olympix.models.catalogue import Event, Sport, Venue
-from tests.functional.helpers import submit
-
-from .conftest import new_page, post_button
+from olympix.models.catalogue import Event
+from tests.factories import catalogue
+from tests.functional.helpers import new_page, post_button, sign_in, submit
 
 
 def test_nothing_public_until_a_manager_approves(testapp, as_role, dbsession):
@@ -32,7 +32,6 @@ def test_nothing_public_until_a_manager_approves(testapp, as_role, dbsession):
 
 def test_a_pending_edit_never_shows_and_the_diff_says_what_changed(testapp, as_role, seeded):
     as_role("editor")
-    item_id = testapp.app.registry and None
     page = testapp.get("/backoffice/content/")
     link = next(a for a in page.html.select("a") if a.text.strip() == "Mentions légales")
     task = testapp.get(link["href"])
@@ -51,7 +50,6 @@ def test_a_pending_edit_never_shows_and_the_diff_says_what_changed(testapp, as_r
     removed = " ".join(p.text for p in queue.html.select(".diff-del"))
     added = " ".join(p.text for p in queue.html.select(".diff-add"))
     assert "Olympix SAS" in removed and "Olympix SA " in added
-    del item_id
 
 
 def test_editor_cannot_publish(testapp, as_role, dbsession):
@@ -70,8 +68,6 @@ def test_editor_cannot_publish(testapp, as_role, dbsession):
 def test_visitors_and_users_stay_out_of_the_back_office(testapp, make_user):
     assert testapp.get("/backoffice/content/").status_int == 303  # to sign in
     make_user("user@example.test")
-    from tests.functional.helpers import sign_in
-
     sign_in(testapp, "user@example.test")
     testapp.get("/backoffice/content/", status=403)
     testapp.get("/backoffice/people", status=403)
@@ -108,16 +104,10 @@ def test_reject_needs_a_note_and_keeps_history(testapp, as_role, dbsession):
 
 
 def test_event_texts_reach_the_event_only_when_approved(testapp, as_role, dbsession, clock):
-    from datetime import timedelta
-
-    sport = Sport(slug="judo", name_fr="Judo", name_en="Judo", icon="judo.svg")
-    venue = Venue(slug="champ-de-mars", name_fr="Arena Champ-de-Mars", name_en="Champ-de-Mars Arena",
-                  city="Paris", address="", capacity=8000)
-    event = Event(slug="judo-final", code="JUD-1", sport=sport, venue=venue, title_fr="Judo : finale",
-                  title_en="Judo: final", description_fr="Avant", description_en="Before",
-                  starts_at=clock.now() + timedelta(days=3), ends_at=clock.now() + timedelta(days=3, hours=2),
-                  capacity=100, seats_left=100, state="published")
-    dbsession.add(event)
+    event = catalogue.event(dbsession, clock.now() + timedelta(days=3), hours=2, slug="judo-final",
+                            sport_slug="judo", venue_slug="champ-de-mars-arena", title_fr="Judo : finale",
+                            title_en="Judo: final", description_fr="Avant", description_en="Before",
+                            capacity=100)
     dbsession.commit()
     as_role("editor")
     page = testapp.get(f"/backoffice/content/@@event?id={event.id}")
@@ -144,4 +134,29 @@ def test_scripts_are_removed_and_bad_input_is_no_500(testapp, as_role, dbsession
     testapp.get("/backoffice/content/99999999", status=404)
     testapp.get("/backoffice/content/@@event?id=abc", status=404)
     testapp.post("/backoffice/content/@@new?kind=page", {"slug": "a"}, status=400)  # no CSRF
-    del task
+    assert "Bonjour" in task and "alert(1)" not in task
+
+
+HOSTILE_LINKS = ("javascript:alert(1)", "JaVaScRiPt:alert(2)", "&#106;avascript:alert(3)",
+                 "data:text/html;base64,PHNjcmlwdD5hbGVydCg0KTwvc2NyaXB0Pg==")
+
+
+def test_hostile_links_are_stored_and_shown_without_their_address(testapp, as_role, dbsession):
+    links = "".join(f'<li><a href="{href}">lien {n}</a></li>' for n, href in enumerate(HOSTILE_LINKS))
+    body = f'<ul>{links}<li><a href="https://www.paris2024.org/">officiel</a></li></ul>'
+    as_role("editor")
+    task = new_page(testapp, slug="links", body_fr=body, body_en=body)
+    stored = " ".join(t.body for t in dbsession.scalars(select(ContentItem)).one().texts)
+    for word in ("javascript", "JaVaScRiPt", "&#106;", "data:", "alert"):
+        assert word not in stored
+    assert stored.count("<a>lien 0</a>") == 2 and 'href="https://www.paris2024.org/"' in stored
+    post_button(testapp, task, "submit")
+    as_role("manager")
+    post_button(testapp, testapp.get("/backoffice/content/@@queue"), "approve")
+
+    testapp.reset()
+    public = testapp.get("/pages/links")
+    anchors = public.html.select(".prose a")
+    assert [a.text for a in anchors] == ["lien 0", "lien 1", "lien 2", "lien 3", "officiel"]
+    assert [a.get("href") for a in anchors] == [None, None, None, None, "https://www.paris2024.org/"]
+    assert "javascript" not in public.text.lower() and "data:text" not in public.text

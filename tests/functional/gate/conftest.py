@@ -1,7 +1,9 @@
 """Gate fixtures: a world with tickets to scan, agents, signed-in clients."""
 import pytest
 
-from .world import build_world
+from tests.factories.gate import build_world
+# csrf_of is imported from here by tests/integration/cluster/test_kill_connection.py.
+from tests.functional.helpers import csrf_of, sign_in  # noqa: F401
 
 
 @pytest.fixture
@@ -14,14 +16,6 @@ def world(testapp, app_settings, app, db_engine, make_user, clock):
 @pytest.fixture
 def agent_app(testapp, make_user):
     """The testapp signed in as an agent (Karim Diallo); returns (testapp, agent_id)."""
-    from tests.functional.helpers import sign_in
-
     agent_id = make_user("agent@example.test", role="agent", first_name="Karim", last_name="Diallo")
     sign_in(testapp, "agent@example.test")
     return testapp, agent_id
-
-
-def csrf_of(testapp):
-    page = testapp.get("/gate/")
-    return page.html.find(id="gate-desk")["data-csrf"] if page.html.find(id="gate-desk") else \
-        page.html.find("input", attrs={"name": "csrf_token"})["value"]

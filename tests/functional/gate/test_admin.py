@@ -1,7 +1,8 @@
 """Administrators: gates, device tokens (shown once, audited); bearer scanning; seed; commands."""
+from pyramid.scripting import prepare
 from sqlalchemy import select
 
-from olympix.models import AuditEntry, Ticket
+from olympix.models import AuditEntry, Ticket, User
 from olympix.models.gate import DeviceToken, Gate, Scan
 from olympix.seed import gate as seed_gate
 
@@ -68,7 +69,6 @@ def test_admin_makes_a_gate_and_a_token_that_scans(testapp, make_user, world, db
 
 def test_admin_token_carries_agent_rights_only(testapp, make_user, world, dbsession):
     admin_app(testapp, make_user)
-    from olympix.models import User
     admin = dbsession.scalar(select(User).where(User.email == "admin@example.test"))
     token = make_token(testapp, world, admin.id)
     testapp.reset()
@@ -122,8 +122,6 @@ def test_buyer_cannot_deactivate(testapp, world):
 
 
 def test_seed_is_idempotent(app, world, dbsession):
-    from pyramid.scripting import prepare
-
     for _ in range(2):
         env = prepare(registry=app.registry)
         try:

@@ -4,8 +4,7 @@ from sqlalchemy import select
 
 from olympix.models import Ticket, TicketHistory
 from olympix.models.gate import Scan
-
-from .conftest import csrf_of
+from tests.functional.helpers import csrf_of, sign_in
 
 
 @pytest.fixture
@@ -154,8 +153,6 @@ def test_unauthenticated_is_401_json(testapp, world):
 
 
 def test_non_agent_is_403_json(testapp, world):
-    from tests.functional.helpers import sign_in
-
     sign_in(testapp, "buyer@example.test")
     token = testapp.get("/").html.find("input", attrs={"name": "csrf_token"})
     headers = {"X-CSRF-Token": token["value"]} if token else {}

@@ -8,23 +8,23 @@ from datetime import timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from olympix.models import AuditEntry, Event, Ticket, TicketHistory
+from olympix.models import AuditEntry, Ticket, TicketHistory, Venue
 from olympix.models.gate import DeviceToken
 from olympix.services.audit import first_broken_entry
 from olympix.services.clock import SystemClock
-from tests.functional.test_commands import olympix
+from tests.factories import catalogue
+from tests.functional.helpers import csrf_of, olympix
 
 
 def add_ended_event(world, db_engine, key="ended", hours_ago=2):
     """An event at venue A that ended ``hours_ago`` hours ago (real time)."""
     with Session(db_engine) as s, s.begin():
-        model = s.get(Event, world.ids["today"])
+        venue = s.get(Venue, world.ids["venue_a"])
         ends = SystemClock().now() - timedelta(hours=hours_ago)
-        event = Event(slug=f"{key}-{model.slug}", code=f"{key[:6].upper()}-{model.id}", sport_id=model.sport_id,
-                      venue_id=model.venue_id, title_fr="Fini", title_en="Over", starts_at=ends - timedelta(hours=3),
-                      ends_at=ends, capacity=100, seats_left=50, state="published")
-        s.add(event)
-        s.flush()
+        event = catalogue.event(s, ends - timedelta(hours=3), hours=3, slug=f"{key}-{venue.slug}",
+                                code=f"{key[:6].upper()}-{venue.id}", venue_slug=venue.slug,
+                                title_fr="Fini", title_en="Over", capacity=100, seats_left=50,
+                                prices=(None, None, None))
         world.ids[key] = event.id
 
 
@@ -80,8 +80,6 @@ def test_expire_tickets_is_bounded_per_run(world, ini, db_engine, dbsession):
 
 
 def test_expired_ticket_is_refused_at_the_gate_after_the_command(world, ini, db_engine, agent_app):
-    from .conftest import csrf_of
-
     add_ended_event(world, db_engine, hours_ago=0)  # ends now: the app's FakeClock is just before
     testapp, _agent = agent_app
     code = world.mint(event="ended")[2]

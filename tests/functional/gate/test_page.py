@@ -1,7 +1,11 @@
 """The gate page without JavaScript: choose a gate, scan, read the verdict page."""
-import pytest
+from zoneinfo import ZoneInfo
 
-from tests.functional.helpers import submit
+import pytest
+from sqlalchemy.orm import Session
+
+from olympix.models import Venue
+from tests.functional.helpers import sign_in, submit
 
 
 @pytest.fixture
@@ -62,8 +66,6 @@ def test_choosing_an_event_narrows_the_desk(desk, world, agent_app):
 
 def test_gate_page_needs_an_agent(testapp, world):
     assert testapp.get("/gate/").status_int == 303  # sign in first
-    from tests.functional.helpers import sign_in
-
     sign_in(testapp, "buyer@example.test")
     assert testapp.get("/gate/", expect_errors=True).status_int == 403
     assert "/gate/" not in testapp.get("/").text  # no nav item
@@ -72,3 +74,19 @@ def test_gate_page_needs_an_agent(testapp, world):
 def test_nav_item_for_agents(agent_app):
     testapp, _agent = agent_app
     assert 'href="http://localhost/gate/"' in testapp.get("/").text
+
+
+def test_ticket_history_is_in_the_venues_time_labelled(agent_app, world, db_engine, clock):
+    testapp, _agent = agent_app
+    with Session(db_engine) as s, s.begin():
+        s.get(Venue, world.ids["venue_a"]).tz = "Pacific/Tahiti"
+    _id, serial, _code = world.mint()
+    page = submit(testapp.get("/gate/@@ticket", {"q": str(serial)}), reason="Lost, reissued").follow()
+    [line] = [li.text for li in page.html.find_all("li") if "Lost, reissued" in li.text]
+    at = clock.now().astimezone(ZoneInfo("Pacific/Tahiti"))
+    assert line.startswith(f"{at:%d/%m/%Y %H:%M} (heure de Tahiti) — désactivé") and "UTC" not in page.text
+
+
+def test_verdict_page_labels_the_start_with_the_zone(desk, world):
+    page = desk(world.mint()[2])
+    assert "(heure de Paris)" in page.html.find("main").text

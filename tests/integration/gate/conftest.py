@@ -2,7 +2,7 @@
 import pytest
 
 from tests.conftest import clean_database
-from tests.functional.gate.world import build_world
+from tests.factories.gate import build_world
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from pyramid.request import apply_request_extensions
 from olympix.events import ContentTransitioned
 from olympix.models.content import ContentItem, ContentKind, ContentState, TextStage
 from olympix.resources import workflow
-from olympix.resources.content import ContentTask
+from olympix.resources.content import ContentFolder, ContentTask
 from olympix.resources.root import Root
 from olympix.security.permissions import Permission as P
 from olympix.security.principals import principals_for
@@ -68,8 +68,9 @@ def task(state=ContentState.DRAFT):
     item = ContentItem(id=1, kind=ContentKind.PAGE, slug="faq-hours", state=state)
     item.set_text("fr", TextStage.WORKING, "Horaires", "<p>9 h – 18 h</p>")
     item.set_text("en", TextStage.WORKING, "Hours", "<p>9am – 6pm</p>")
-    parent = SimpleNamespace(__parent__=Root(None), __name__="content")
-    return ContentTask(item, parent)
+    folder = Root(None)["backoffice"]["content"]
+    assert isinstance(folder, ContentFolder)
+    return folder.task(item)
 
 
 @pytest.mark.parametrize("state, role, permission, allowed", [
@@ -144,3 +145,18 @@ def test_revise_keeps_the_published_version(config, audited):
     assert context.item.state == ContentState.DRAFT
     assert context.item.text("fr", TextStage.PUBLISHED) == ("Horaires", "<p>ancien</p>")
     assert not audited
+
+
+def test_saving_a_published_item_starts_a_revision(config, audited):
+    context = task(ContentState.PUBLISHED)
+    workflow.edited(context, request_as(config, "editor"))
+    assert isinstance(context, ContentTask)
+    assert context.item.state == ContentState.DRAFT
+    assert [h.transition for h in context.item.history] == ["revise"]
+
+
+@pytest.mark.parametrize("state", [ContentState.DRAFT, ContentState.REJECTED])
+def test_saving_a_draft_keeps_its_state(config, audited, state):
+    context = task(state)
+    workflow.edited(context, request_as(config, "editor"))
+    assert context.item.state == state and not context.item.history

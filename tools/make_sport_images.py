@@ -4,7 +4,7 @@ Original drawings: a 640x400 banner with a coloured gradient per sport and a
 simple white pictogram of the sport (no text, no rings, no official
 pictograms). Run from the repository root::
 
-    python -m olympix.seed.make_sport_images      # or: python olympix/seed/make_sport_images.py
+    python tools/make_sport_images.py
 
 The SVG files are committed; this script only regenerates them.
 """
@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-OUT_DIR = Path(__file__).resolve().parent.parent / "static" / "img" / "sports"
+OUT_DIR = Path(__file__).resolve().parent.parent / "olympix" / "static" / "img" / "sports"
 
 W = "#fff"
 

@@ -1,0 +1,305 @@
+"""The surge: N buyers buying Solo/Duo/Family through the whole flow, against its baselines.
+
+    .venv/bin/python bench/surge.py                      # 8, 32, 128 buyers, 6 s each, 1 round
+    .venv/bin/python bench/surge.py --seconds 20 --rounds 3
+    .venv/bin/python bench/surge.py --waiting-room       # "not available" until issue #11 lands
+
+Starts its own private database, the sandbox provider, a mail sink,
+olympix under gunicorn (2 sync workers) and the bare Pyramid baselines
+under the same settings; signs every buyer in once (argon2 at its
+configured cost), then, for each number of buyers, interleaved (app,
+baselines, app, ...):
+
+* purchase (app): the whole flow, 7 requests to olympix: book form, hold,
+  order page, pay (checkout at the provider), the provider's hosted page
+  and card form (which notifies olympix before it redirects), the signed
+  return, the order page with its tickets;
+* purchase (bare): a bare Pyramid view doing the purchase's essential
+  writes: conditional UPDATE; order, line, payment, ticket INSERTs; COMMIT;
+* hold (app): the book form's POST alone (the hold step);
+* hold (bare): a bare view doing the conditional UPDATE and the order INSERT;
+* raw: the conditional UPDATE + COMMIT straight from the client (PyMySQL).
+
+Then a sell-out: 32 buyers on an event of a few dozen seats until it is
+gone. At the end, per event: tickets sold = capacity - seats left (- seats
+still held), nothing oversold, no paid order without all its tickets, and
+whether the provider's notifications all arrived (none timed out).
+Every loop is bounded by count and time; progress on stderr.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import pymysql  # noqa: E402
+
+import _flows  # noqa: E402
+import _world  # noqa: E402
+from _harness import (MARIADB, Client, Run, Sample, closed_loop, common_arguments, expect,  # noqa: E402
+                      int_list, log, machine, median, percentiles, ratio, table, write_json)
+from _stack import Bare, Olympix  # noqa: E402
+
+PASSWORD = "bench buyer password 2024"
+MIX = (("solo", 1), ("duo", 2), ("family", 4))
+RAW_MAX_CONNECTIONS = 32  # the MariaDB server is shared (max_connections 151): never more from here
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--buyers", type=int_list, default=[8, 32, 128], help="comma-separated (default 8,32,128)")
+    p.add_argument("--seconds", type=float, default=6.0, help="time bound of each loop (default 6)")
+    p.add_argument("--max-count", type=int, default=5000, help="count bound of each loop (default 5000)")
+    p.add_argument("--sellout-capacity", type=int, default=60, help="seats of the sell-out event (0: skip)")
+    p.add_argument("--waiting-room", action="store_true",
+                   help="send the buyers through the waiting room first (issue #11: not available yet)")
+    common_arguments(p)
+    return p.parse_args(argv)
+
+
+def waiting_room_available(app):
+    """Issue #11 adds the waiting room; until then this variant reports 'not available'.
+
+    TODO(#11): when the waiting room lands, return True here when the app
+    serves it, and add its step (queue page, then the admission redirect)
+    at the start of _flows.purchase, timed as "waiting_room".
+    """
+    return False
+
+
+class Buyers:
+    """One signed-in Client per buyer, made once and reused by every loop."""
+
+    def __init__(self, app, users, book_slug):
+        self.app, self.users = app, users
+        self.clients = [None] * len(users)
+        self.fields = [None] * len(users)
+        self.book_slug = book_slug
+
+    def sign_in_all(self, threads=8):
+        log(f"signing {len(self.users)} buyers in (argon2 at its configured cost)")
+        todo = iter(range(len(self.users)))
+        lock = threading.Lock()
+        errors = []
+
+        def work():
+            while True:
+                with lock:
+                    i = next(todo, None)
+                if i is None:
+                    return
+                client = Client()
+                try:
+                    _flows.sign_in(client, self.app.base, self.users[i][1], PASSWORD)
+                    self.fields[i] = _flows.book_fields(client, self.app.base, self.book_slug)
+                    self.clients[i] = client
+                except Exception as exc:  # noqa: BLE001
+                    errors.append(repr(exc))
+
+        pool = [threading.Thread(target=work) for _ in range(threads)]
+        for t in pool:
+            t.start()
+        for t in pool:
+            t.join(600)
+        if errors:
+            raise RuntimeError(f"{len(errors)} sign-ins failed, e.g. {errors[0]}")
+
+
+def app_purchase_loop(app, buyers, event, n, args, label="purchase (app)", stop_when_sold_out=False):
+    sold_out = threading.Event()
+
+    def iteration(w, i):
+        if stop_when_sold_out and sold_out.is_set():
+            return Sample(False, "skipped")
+        kind, seats = MIX[(w + i) % 3] if i >= 0 else MIX[w % 3]
+        try:
+            return _flows.purchase(buyers.clients[w], app.base, event["slug"], None, event["offers"][kind], seats)
+        except _flows.SoldOut:
+            if stop_when_sold_out:
+                sold_out.set()
+            return Sample(False, "sold_out")
+
+    return closed_loop(label, n, iteration, args.max_count, args.seconds, setup=lambda w: w)
+
+
+def app_hold_loop(app, buyers, event, n, args):
+    def iteration(w, i):
+        kind, seats = MIX[(w + i) % 3]
+        timer = _flows.Timer()
+        _flows.hold(buyers.clients[w], app.base, event["slug"], buyers.fields[w], event["offers"][kind], 1, timer)
+        return Sample(True, "hold", timer.steps, units=seats)
+
+    return closed_loop("hold (app)", n, iteration, args.max_count, args.seconds, setup=lambda w: w)
+
+
+def bare_loop(bare, path, n, args, label):
+    def iteration(client, i):
+        seats = MIX[i % 3][1]
+        began = time.perf_counter()
+        status, _h, body = client.request("POST", f"{bare.base}/{path}?seats={seats}", body=b"")
+        expect(status, 200, label, body)
+        return Sample(True, path, {path: time.perf_counter() - began}, units=seats)
+
+    return closed_loop(label, n, iteration, args.max_count, args.seconds, setup=lambda w: Client())
+
+
+def raw_loop(db, event_id, n, args):
+    threads = min(n, RAW_MAX_CONNECTIONS)
+
+    def setup(w):
+        return pymysql.connect(database=db, autocommit=False, **MARIADB)
+
+    def iteration(conn, i):
+        seats = MIX[i % 3][1]
+        began = time.perf_counter()
+        with conn.cursor() as cur:
+            cur.execute("UPDATE events SET seats_left = seats_left - %s WHERE id = %s AND seats_left >= %s",
+                        (seats, event_id, seats))
+        conn.commit()
+        return Sample(True, "raw", {"raw": time.perf_counter() - began}, units=seats)
+
+    result = closed_loop(f"raw UPDATE ({threads} connections)", threads, iteration, args.max_count * 4,
+                         args.seconds, setup=setup)
+    return result
+
+
+def summarise(result):
+    return {"label": result.label, "workers": result.workers, "seconds": round(result.seconds, 2),
+            "done": len(result.ok), "rate": round(result.rate(), 2), "units_rate": round(result.units_rate(), 2),
+            "errors": len(result.errors), "error_examples": result.errors[:3], "error_kinds": result.error_kinds(),
+            "not_ok": sum(1 for s in result.samples if not s.ok),
+            "steps": result.step_percentiles()}
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    levels = args.buyers
+    report = {"bench": "surge", "args": vars(args), "machine_before": machine(), "levels": {}}
+    with Run("surge", keep=args.keep) as run:
+        # The provider is never the bottleneck (a real one scales out): a thread per buyer, and more.
+        app = Olympix(run, pay_threads=max(64, 2 * max(levels) + 16)).migrate()
+        if args.waiting_room and not waiting_room_available(app):
+            print("waiting room: not available (issue #11 is not implemented yet); measuring without it")
+            report["waiting_room"] = "not available"
+        users = _world.make_users(app.admin_ini, "buyer", max(levels), PASSWORD)
+        big = 10_000_000
+        events = {name: _world.make_event(app.admin_ini, name, big) for name in ("flow", "hold", "bare", "raw")}
+        sellout = _world.make_event(app.admin_ini, "sellout", args.sellout_capacity) if args.sellout_capacity else None
+        app.start()
+        config = os.path.join(run.tmp, "bare.json")
+        with open(config, "w") as fh:
+            json.dump({"db": app.db, "event_id": events["bare"]["id"], "offer_id": events["bare"]["offers"]["solo"],
+                       "user_id": users[0][0]}, fh)
+        bare = Bare(run, env={"BENCH_CONFIG": config}).start()
+        buyers = Buyers(app, users, events["flow"]["slug"])
+        buyers.sign_in_all()
+        # Warm both servers (templates, pools) before the clock runs.
+        for w in range(2):
+            app_purchase_loop(app, buyers, events["flow"], 2, argparse.Namespace(max_count=4, seconds=1),
+                              label="warm-up")
+        bare_loop(bare, "purchase", 2, argparse.Namespace(max_count=20, seconds=1), "warm-up bare")
+
+        runs = {n: {k: [] for k in ("flow", "bare_purchase", "hold", "bare_hold", "raw")} for n in levels}
+        notes_before = app.notifications()
+        for round_no in range(args.rounds):
+            for n in levels:
+                log(f"round {round_no + 1}/{args.rounds}, {n} buyers")
+                runs[n]["flow"].append(app_purchase_loop(app, buyers, events["flow"], n, args))
+                app.settle()
+                runs[n]["bare_purchase"].append(bare_loop(bare, "purchase", n, args, "purchase (bare)"))
+                runs[n]["hold"].append(app_hold_loop(app, buyers, events["hold"], n, args))
+                app.settle()
+                runs[n]["bare_hold"].append(bare_loop(bare, "hold", n, args, "hold (bare)"))
+                runs[n]["raw"].append(raw_loop(app.db, events["raw"]["id"], n, args))
+        notes = app.notifications()
+        sellout_result = None
+        if sellout:
+            n = min(32, max(levels))
+            log(f"sell-out: {n} buyers, {args.sellout_capacity} seats")
+            sellout_result = app_purchase_loop(app, buyers, sellout, n,
+                                               argparse.Namespace(max_count=args.sellout_capacity * 3,
+                                                                  seconds=max(30.0, args.seconds)),
+                                               label="sell-out", stop_when_sold_out=True)
+        time.sleep(0.5)
+        # The app's events (the bare views write no order lines for their holds).
+        checks = {name: _world.sales_check(app.sql, events[name]["id"]) for name in ("flow", "hold")}
+        if sellout:
+            checks["sellout"] = _world.sales_check(app.sql, sellout["id"])
+        notes_all = app.notifications()
+        report["machine_after"] = machine()
+
+    # -- report ---------------------------------------------------------------
+    rows, step_rows = [], []
+    for n in levels:
+        r = runs[n]
+        med = {k: median([x.rate() for x in r[k]]) for k in r}
+        tickets = median([x.units_rate() for x in r["flow"]])
+        errors = sum(len(x.errors) for k in r for x in r[k])
+        rows.append([n, med["flow"], tickets, med["bare_purchase"], ratio(med["flow"], med["bare_purchase"]),
+                     med["hold"], med["bare_hold"], ratio(med["hold"], med["bare_hold"]), med["raw"], errors])
+        pooled = [s for x in r["flow"] for s in x.ok]
+        steps = {}
+        for s in pooled:
+            for step, sec in s.steps.items():
+                steps.setdefault(step, []).append(sec)
+        for step, values in steps.items():
+            p = percentiles(values)
+            step_rows.append([n, step, p["p50"], p["p95"], p["p99"], p["n"]])
+        holds = [s for x in r["hold"] for s in x.ok]
+        p = percentiles([s.steps["hold"] for s in holds])
+        step_rows.append([n, "hold (hold-only loop)", p["p50"], p["p95"], p["p99"], p["n"]])
+        report["levels"][n] = {k: [summarise(x) for x in r[k]] for k in r}
+        report["levels"][n]["median_rates"] = med
+    print(f"\nsurge: olympix under gunicorn (2 sync workers), MariaDB on 127.0.0.1, {args.rounds} round(s) "
+          f"of {args.seconds:.0f} s per loop; medians of the rounds")
+    print(f"load average before {report['machine_before']['loadavg']}, after {report['machine_after']['loadavg']}")
+    table("rates (per second)", ["buyers", "purchases/s", "tickets/s", "bare purchase/s", "ratio",
+                                 "holds/s", "bare holds/s", "ratio", "raw UPDATE/s", "errors"], rows)
+    table("latency of each step of the purchase, ms", ["buyers", "step", "p50", "p95", "p99", "n"], step_rows)
+    check_rows = [[name, c["capacity"], c["seats_left"], c["held_seats"], c["tickets"],
+                   "yes" if c["balanced"] else "NO", c["oversold"], c["paid_orders_without_all_tickets"]]
+                  for name, c in checks.items()]
+    table("at the end (per event)", ["event", "capacity", "seats left", "held", "tickets sold",
+                                     "sold = capacity - left - held", "oversold", "paid orders missing tickets"],
+          check_rows)
+    timed_out = notes_all.get("timed_out", 0)
+    table("provider notifications (whole run)", ["sent (2xx)", "HTTP error", "failed", "timed out"],
+          [[notes_all.get("sent_2xx"), notes_all.get("http_error"), notes_all.get("failed"), timed_out]])
+    by_n = {row[0]: row for row in rows}
+    target_rows = []
+    if 32 in by_n:
+        target_rows.append(["purchases at 32 buyers / bare purchase", ">= 0.25", by_n[32][4]])
+        target_rows.append(["hold at 32 buyers / bare hold", ">= 0.50", by_n[32][7]])
+    target_rows.append(["oversold, every event", "0", sum(c["oversold"] for c in checks.values())])
+    target_rows.append(["paid orders without all their tickets", "0",
+                        sum(c["paid_orders_without_all_tickets"] for c in checks.values())])
+    target_rows.append(["notifications timed out", "0", timed_out])
+    table("targets of issue #11 (ratios in this run)", ["figure", "target", "today"], target_rows)
+    if sellout_result is not None:
+        print(f"\nsell-out: {len(sellout_result.ok)} purchases, {checks['sellout']['tickets']} tickets of "
+              f"{checks['sellout']['capacity']} seats, {checks['sellout']['seats_left']} left, "
+              f"{sum(1 for s in sellout_result.samples if s.kind == 'sold_out')} refusals (sold out), "
+              f"{len(sellout_result.errors)} errors")
+        report["sellout"] = summarise(sellout_result)
+    report["checks"] = checks
+    report["notifications"] = {"loops": {k: notes[k] - notes_before.get(k, 0) for k in notes}, "all": notes_all}
+    report["tables"] = {"rates": rows, "steps": step_rows}
+    write_json("surge", report, args.json)
+    kinds = {}
+    for n in levels:
+        for k in runs[n]:
+            for x in runs[n][k]:
+                for kind, count in x.error_kinds().items():
+                    kinds[(n, x.label, kind)] = kinds.get((n, x.label, kind), 0) + count
+    if kinds:
+        table("errors (all rounds)", ["buyers", "loop", "error", "count"],
+              [[n, label, kind, count] for (n, label, kind), count in sorted(kinds.items(), key=lambda x: x[0][0])])
+
+
+if __name__ == "__main__":
+    main()
