@@ -11,11 +11,10 @@ from enum import StrEnum
 
 from sqlalchemy import select, update
 
-from ..models import Order, OrderState, PaymentStatus, Ticket
-from . import audit, booking, tickets
+from ..models import Order, OrderState, PaymentStatus, RefundReason, Ticket
+from . import audit, booking, refunds, tickets
 from .clock import now
 from .payment_gateway import PaymentProviderError
-from .payments import refund_payment
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +64,7 @@ def _cancel_order(request, order, actor, reason):
                 seats_back[ticket.event_id] = seats_back.get(ticket.event_id, 0) + 1
         for payment in order.payments:
             if payment.status == PaymentStatus.PAID and payment.amount_cents > payment.refunded_cents:
-                refund_payment(request, payment, amount_cents=None)
+                refunds.refund_now(request, payment, reason=RefundReason.STAFF)
     for event_id, seats in seats_back.items():
         booking.give_back_seats(dbsession, event_id, seats)
     audit.record(request, "order.cancel", "order", order.reference, actor=actor, refunded=True)
@@ -90,7 +89,8 @@ def _cancel_ticket(request, ticket, actor, reason):
     if line is not None and payment is not None:
         share = min(line.unit_price_cents // line.seats_per_unit, payment.amount_cents - payment.refunded_cents)
         if share > 0:
-            refund_payment(request, payment, amount_cents=share, key_suffix=f"ticket-{ticket.id}")
+            refunds.refund_now(request, payment, reason=RefundReason.TICKET, amount_cents=share,
+                               key_suffix=f"ticket-{ticket.id}")
     live = dbsession.scalar(select(Ticket.id).where(Ticket.order_id == ticket.order_id,
                                                     Ticket.state.in_(tickets.LIVE_STATES)).limit(1))
     if live is None:  # last ticket gone: the order is cancelled too

@@ -11,7 +11,7 @@ from ..models import OrderState, PaymentStatus
 from ..resources.orders import OrderResource, OrdersFolder
 from ..schemas.booking import attendees_schema
 from ..security.permissions import Permission
-from ..services import booking, payments, ticket_pdf
+from ..services import booking, payments, reconciliation, refunds, ticket_pdf
 from ..services import tickets as ticket_service
 from ..services.payments import Outcome, Verdict
 from .forms import FormError, FormView, flash
@@ -30,7 +30,7 @@ PAYMENT_MESSAGES = {
 
 @view_config(context=OrdersFolder, permission=Permission.TICKET_BUY, renderer=TEMPLATE.format("orders"))
 def my_orders(context, request):
-    orders = booking.orders_of(request, request.identity.id)
+    orders = reconciliation.orders_of(request, request.identity.id)
     return {"rows": [(o, o.lines[0].event if o.lines else None) for o in orders]}
 
 
@@ -42,6 +42,7 @@ def order_page(request, order):
     last = order.payments[-1] if order.payments else None
     return {
         "order": order, "lines": order.lines, "payment": paid, "tickets": tickets,
+        "refunds": refunds.refunds_of_order(request, order.id),
         "held": order.state == OrderState.HELD, "paid": order.state == OrderState.PAID,
         "expired": order.state == OrderState.EXPIRED,
         "waiting": last is not None and last.status == PaymentStatus.OPEN,
@@ -90,7 +91,7 @@ class PayForm(FormView):
         return order_page(self.request, self.order)
 
     def __call__(self):
-        booking.refresh(self.request, self.order)
+        reconciliation.refresh(self.request, self.order)
         if self.order.state != OrderState.HELD:
             flash(self.request, NOT_PAYABLE, "error")
             return HTTPSeeOther(order_url(self.request, self.order))
@@ -146,7 +147,7 @@ class OrderViews:
         if request.params.get("check") == "1" and payments.check(request, order) == Outcome.UNREACHABLE:
             flash(request, _("The payment service is not answering; we will hear from it soon. "
                              "Check again in a moment."), "info")
-        booking.refresh(request, order)
+        reconciliation.refresh(request, order)
         values = order_page(request, order)
         if values["held"]:
             form = PayForm(self.context, request)

@@ -1,0 +1,50 @@
+"""Refunds as rows retried until the provider takes them (#15.1, #13.3).
+
+Revision ID: 0009
+Revises: 0008
+Create Date: 2026-12-02
+"""
+import sqlalchemy as sa
+from alembic import op
+
+from olympix.models.meta import UTCDateTime
+
+revision = "0009"
+down_revision = "0008"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table(
+        "refunds",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("payment_id", sa.Integer(), nullable=False),
+        sa.Column("order_id", sa.Integer(), nullable=False),
+        sa.Column("amount_cents", sa.Integer(), nullable=False),
+        sa.Column("whole", sa.Boolean(), nullable=False),
+        sa.Column("reason", sa.String(length=40), nullable=False),
+        sa.Column("idempotency_key", sa.String(length=200), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("last_error", sa.String(length=200), nullable=True),
+        sa.Column("provider_refund_id", sa.String(length=100), nullable=True),
+        sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.Column("updated_at", UTCDateTime(), nullable=False),
+        sa.Column("succeeded_at", UTCDateTime(), nullable=True),
+        sa.CheckConstraint("amount_cents > 0", name=op.f("ck_refunds_amount_positive")),
+        sa.ForeignKeyConstraint(["order_id"], ["orders.id"], name=op.f("fk_refunds_order_id_orders"),
+                                ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["payment_id"], ["payments.id"], name=op.f("fk_refunds_payment_id_payments"),
+                                ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_refunds")),
+        sa.UniqueConstraint("idempotency_key", name=op.f("uq_refunds_idempotency_key")),
+    )
+    with op.batch_alter_table("refunds") as batch:
+        batch.create_index(batch.f("ix_refunds_order_id"), ["order_id"], unique=False)
+        batch.create_index(batch.f("ix_refunds_payment_id"), ["payment_id"], unique=False)
+        batch.create_index(batch.f("ix_refunds_status"), ["status"], unique=False)
+
+
+def downgrade():
+    op.drop_table("refunds")
