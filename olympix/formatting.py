@@ -81,6 +81,7 @@ REFUND_REASONS = {
     RefundReason.MISMATCH: _("the payment did not match the order"),
     RefundReason.STAFF: _("the order was cancelled by our staff"),
     RefundReason.TICKET: _("a ticket was cancelled by our staff"),
+    RefundReason.BUYER: _("you cancelled the order"),
 }
 ROLE_NAMES = {
     Role.USER: _("User"),

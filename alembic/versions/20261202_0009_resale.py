@@ -1,4 +1,4 @@
-"""Refunds as rows retried until the provider takes them (#15.1, #13.3).
+"""Refunds as rows retried until the provider takes them (#15.1, #13.3); events a buyer may cancel.
 
 Revision ID: 0009
 Revises: 0008
@@ -46,5 +46,12 @@ def upgrade():
         batch.create_index(batch.f("ix_refunds_status"), ["status"], unique=False)
 
 
+    # Not null with a server default: the events already there stay as they were (no self-cancel).
+    with op.batch_alter_table("events") as batch:
+        batch.add_column(sa.Column("self_cancel", sa.Boolean(), nullable=False, server_default=sa.false()))
+
+
 def downgrade():
+    with op.batch_alter_table("events") as batch:
+        batch.drop_column("self_cancel")
     op.drop_table("refunds")

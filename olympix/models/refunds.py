@@ -30,6 +30,7 @@ class RefundReason(StrEnum):
     MISMATCH = "mismatch"  # paid another amount, currency or order than asked
     STAFF = "cancelled by staff"
     TICKET = "ticket cancelled"
+    BUYER = "cancelled by the buyer"
 
 
 class Refund(Base):

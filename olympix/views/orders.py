@@ -11,8 +11,9 @@ from ..models import OrderState, PaymentStatus
 from ..resources.orders import OrderResource, OrdersFolder
 from ..schemas.booking import attendees_schema
 from ..security.permissions import Permission
-from ..services import booking, payments, reconciliation, refunds, ticket_pdf
+from ..services import booking, cancellations, payments, reconciliation, refunds, ticket_pdf
 from ..services import tickets as ticket_service
+from ..services.cancellations import Cancelled
 from ..services.payments import Outcome, Verdict
 from .forms import FormError, FormView, flash
 from .tickets import pdf_response
@@ -43,6 +44,7 @@ def order_page(request, order):
     return {
         "order": order, "lines": order.lines, "payment": paid, "tickets": tickets,
         "refunds": refunds.refunds_of_order(request, order.id),
+        "self_cancel_until": cancellations.self_cancel_until(request, order),
         "held": order.state == OrderState.HELD, "paid": order.state == OrderState.PAID,
         "expired": order.state == OrderState.EXPIRED,
         "waiting": last is not None and last.status == PaymentStatus.OPEN,
@@ -179,6 +181,25 @@ class OrderViews:
         for ticket in tickets:
             ticket_service.mark_delivered(request, ticket)
         return pdf_response(ticket_pdf.render_pdf(request, tickets), f"olympix-{order.reference}.pdf")
+
+
+SELF_CANCEL_MESSAGES = {
+    Cancelled.DONE: (_("Order cancelled: your tickets no longer work and the full amount is being refunded "
+                       "to your card."), "success"),
+    Cancelled.NOT_CANCELLABLE: (_("This order cannot be cancelled any more (the event does not allow it, "
+                                  "the deadline has passed or a ticket was used)."), "error"),
+    Cancelled.UNREACHABLE: (_("The payment service did not answer; nothing was changed. Please try again "
+                              "in a moment."), "error"),
+}
+
+
+@view_config(context=OrderResource, containment=OrdersFolder, permission=Permission.ORDER_VIEW,
+             name="cancel", request_method="POST")
+def cancel_my_order(context, request):
+    """The buyer cancels their own order, when its event allows it (services/cancellations.py)."""
+    outcome = cancellations.cancel_by_buyer(request, context.order, request.identity)
+    flash(request, *SELF_CANCEL_MESSAGES[outcome])
+    return HTTPSeeOther(order_url(request, context.order))
 
 
 def includeme(config):
