@@ -1,9 +1,12 @@
 """Refunds a buyer can see, and cancelling one's own order when the event allows it (#13.3)."""
+import csv
+import io
 from datetime import timedelta
 from email.header import decode_header, make_header
 
 from sqlalchemy import func, select
 
+from olympix.i18n import PARIS
 from olympix.models import Event, Order, Payment, Refund, Ticket
 from tests.functional.booking.journey import CARD_OK, fresh, hold_and_pay_page, local, pay_at_provider, seats_left
 from tests.functional.helpers import csrf_token, sign_in
@@ -108,3 +111,21 @@ def test_self_cancel_is_refused_off_after_the_deadline_and_for_others(testapp, b
     assert testapp.post(f"/orders/{reference}/@@cancel", {"csrf_token": other_csrf},
                         status="*").status_int in (403, 404)
     assert unchanged() == ("paid", 0, 8)
+
+
+def test_figures_count_a_partial_refund_as_a_refund(testapp, buyer, make_event, make_user, sandbox, dbsession,
+                                                    clock):
+    """A Duo of 85 €, one ticket refunded (42,50 €): 42,50 € of revenue is left, not 0 and not 85."""
+    event = make_event(capacity=10, prices=(4250, 8500, 15000))
+    paid_duo(testapp, sandbox, event)
+    fresh(dbsession)
+    reference = dbsession.scalar(select(Order.reference))
+    make_user("manager@example.test", role="manager", first_name="Sophie")
+    sign_in(testapp, "manager@example.test")
+    staff = testapp.get(f"/backoffice/orders/{reference}/")
+    next(f for f in staff.forms.values() if f.action.endswith("@@cancel-ticket")).submit().follow()
+    today = clock.now().astimezone(PARIS).date().isoformat()
+    csv_text = testapp.get(f"/backoffice/figures?from={today}&to={today}&format=csv&table=sales_per_day")
+    rows = list(csv.DictReader(io.StringIO(csv_text.body.decode("utf-8-sig"))))
+    assert [(r["orders"], r["tickets"], r["refunds_eur"], r["revenue_eur"]) for r in rows] == [
+        ("1", "2", "42.50", "42.50")]
