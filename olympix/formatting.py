@@ -82,6 +82,7 @@ REFUND_REASONS = {
     RefundReason.STAFF: _("the order was cancelled by our staff"),
     RefundReason.TICKET: _("a ticket was cancelled by our staff"),
     RefundReason.BUYER: _("you cancelled the order"),
+    RefundReason.RESALE: _("your ticket was resold on the official resale"),
 }
 ROLE_NAMES = {
     Role.USER: _("User"),

@@ -67,7 +67,40 @@ def upgrade():
         batch.add_column(sa.Column("self_cancel", sa.Boolean(), nullable=False, server_default=sa.false()))
 
 
+    op.create_table(
+        "resale_listings",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("ticket_id", sa.Integer(), nullable=False),
+        sa.Column("event_id", sa.Integer(), nullable=False),
+        sa.Column("seller_id", sa.Integer(), nullable=False),
+        sa.Column("price_cents", sa.Integer(), nullable=False),
+        sa.Column("state", sa.String(length=16), nullable=False),
+        sa.Column("order_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.Column("closed_at", UTCDateTime(), nullable=True),
+        sa.CheckConstraint("price_cents > 0", name=op.f("ck_resale_listings_price_positive")),
+        sa.ForeignKeyConstraint(["event_id"], ["events.id"], name=op.f("fk_resale_listings_event_id_events")),
+        sa.ForeignKeyConstraint(["order_id"], ["orders.id"], name=op.f("fk_resale_listings_order_id_orders")),
+        sa.ForeignKeyConstraint(["seller_id"], ["users.id"], name=op.f("fk_resale_listings_seller_id_users")),
+        sa.ForeignKeyConstraint(["ticket_id"], ["tickets.id"], name=op.f("fk_resale_listings_ticket_id_tickets")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_resale_listings")),
+    )
+    with op.batch_alter_table("resale_listings") as batch:
+        batch.create_index(batch.f("ix_resale_listings_event_id"), ["event_id"], unique=False)
+        batch.create_index(batch.f("ix_resale_listings_order_id"), ["order_id"], unique=False)
+        batch.create_index(batch.f("ix_resale_listings_seller_id"), ["seller_id"], unique=False)
+        batch.create_index(batch.f("ix_resale_listings_ticket_id"), ["ticket_id"], unique=False)
+    with op.batch_alter_table("order_lines") as batch:
+        batch.add_column(sa.Column("resale_listing_id", sa.Integer(), nullable=True))
+        batch.create_foreign_key(batch.f("fk_order_lines_resale_listing_id_resale_listings"), "resale_listings",
+                                 ["resale_listing_id"], ["id"])
+
+
 def downgrade():
+    with op.batch_alter_table("order_lines") as batch:
+        batch.drop_constraint(batch.f("fk_order_lines_resale_listing_id_resale_listings"), type_="foreignkey")
+        batch.drop_column("resale_listing_id")
+    op.drop_table("resale_listings")
     with op.batch_alter_table("events") as batch:
         batch.drop_column("self_cancel")
     op.drop_table("refunds")

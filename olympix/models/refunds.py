@@ -31,6 +31,7 @@ class RefundReason(StrEnum):
     STAFF = "cancelled by staff"
     TICKET = "ticket cancelled"
     BUYER = "cancelled by the buyer"
+    RESALE = "resold"  # the seller's ticket was bought at resale
 
 
 class Refund(Base):

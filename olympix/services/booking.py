@@ -19,6 +19,7 @@ from ..i18n import _
 from ..models import (
     Event,
     EventState,
+    ListingState,
     Offer,
     Order,
     OrderAttendee,
@@ -26,6 +27,7 @@ from ..models import (
     OrderState,
     Payment,
     PaymentStatus,
+    ResaleListing,
     User,
 )
 from .clock import now
@@ -168,9 +170,18 @@ def expire_order(request, order_id, provider_asked=False):
     if not moved:
         return False
     for event_id, seats in dbsession.execute(
-            select(OrderLine.event_id, OrderLine.seats).where(OrderLine.order_id == order_id)):
+            select(OrderLine.event_id, OrderLine.seats).where(OrderLine.order_id == order_id,
+                                                              OrderLine.resale_listing_id.is_(None))):
         give_back_seats(dbsession, event_id, seats)
+    release_listings(dbsession, order_id)
     return True
+
+
+def release_listings(dbsession, order_id):
+    """A lapsed resale hold: its listings go back on resale (their seats are other holders' tickets)."""
+    dbsession.execute(
+        update(ResaleListing).where(ResaleListing.order_id == order_id, ResaleListing.state == ListingState.HELD)
+        .values(state=ListingState.OPEN, order_id=None).execution_options(synchronize_session=False))
 
 
 def release_expired(request, event_id=None, limit=500):

@@ -87,7 +87,9 @@ def _cancel_order(request, order, actor, reason, refund_reason):
     seats_back = {}
     if was == OrderState.HELD:
         for line in order.lines:
-            seats_back[line.event_id] = seats_back.get(line.event_id, 0) + line.seats
+            if line.resale_listing_id is None:  # a resale line's seat is the seller's ticket
+                seats_back[line.event_id] = seats_back.get(line.event_id, 0) + line.seats
+        booking.release_listings(dbsession, order.id)
     else:
         for ticket in tickets.tickets_of_order(request, order.id):
             if tickets.deactivate(request, ticket.id, reason, actor_id=actor.id):

@@ -36,7 +36,7 @@ from sqlalchemy import select, update
 from ..interfaces import IPaymentGateway
 from ..models import Order, OrderLine, OrderState, Payment, PaymentStatus, RefundReason, RefundStatus
 from ..models.orders import UNPAID_STATUSES
-from . import booking, refunds, tickets
+from . import booking, refunds, resale, tickets
 from .clock import now
 from .email import send_email
 from .payment_gateway import CheckoutState, InvalidSignature, PaymentProviderError
@@ -278,7 +278,17 @@ def _apply(request, payment, state):
                           .execution_options(synchronize_session=False))
         dbsession.expire(order)
         return outcome
-    tickets.mint(request, order)
+    if resale.is_resale(order):
+        if not resale.complete(request, order):
+            # The seller's ticket was used or cancelled while the buyer paid.
+            outcome = _refunded(request, payment, state, RefundReason.LATE)
+            dbsession.execute(update(Order).where(Order.id == order.id, Order.state == OrderState.PAID)
+                              .values(state=OrderState.CANCELLED, cancelled_at=current)
+                              .execution_options(synchronize_session=False))
+            dbsession.expire(order)
+            return outcome
+    else:
+        tickets.mint(request, order)
     send_email(request, "order_confirmed", order.buyer.email, order=order, user=order.buyer)
     return Outcome.PAID
 
@@ -300,6 +310,8 @@ def _retake_expired(request, order):
     dbsession = request.dbsession
     if dbsession.scalar(select(Order.state).where(Order.id == order.id)) != OrderState.EXPIRED:
         return False
+    if resale.is_resale(order):
+        return resale.retake(request, order)
     taken = []
     for line in dbsession.scalars(select(OrderLine).where(OrderLine.order_id == order.id)):
         if not booking.take_seats(dbsession, line.event_id, line.seats):
@@ -312,4 +324,5 @@ def _retake_expired(request, order):
 
 def _give_back(request, order):
     for line in order.lines:
-        booking.give_back_seats(request.dbsession, line.event_id, line.seats)
+        if line.resale_listing_id is None:
+            booking.give_back_seats(request.dbsession, line.event_id, line.seats)

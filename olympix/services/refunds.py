@@ -95,9 +95,9 @@ def refund_now(request, payment, *, reason, amount_cents=None, key_suffix="all",
     return row
 
 
-def refund_or_retry(request, payment, *, reason, payment_id=None, key_suffix="all"):
-    """Refund all that is left of ``payment``; the row stays pending (retried later) if the provider fails."""
-    row = _row(request, payment, None, key_suffix, reason)
+def refund_or_retry(request, payment, *, reason, payment_id=None, key_suffix="all", amount_cents=None):
+    """Refund ``amount_cents`` (None: all that is left); the row stays pending (retried later) if the provider fails."""
+    row = _row(request, payment, amount_cents, key_suffix, reason)
     if row.status == RefundStatus.PENDING:
         try:
             _attempt(request, row, payment_id)

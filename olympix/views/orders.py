@@ -11,7 +11,7 @@ from ..models import OrderState, PaymentStatus
 from ..resources.orders import OrderResource, OrdersFolder
 from ..schemas.booking import attendees_schema
 from ..security.permissions import Permission
-from ..services import booking, cancellations, payments, reconciliation, refunds, ticket_pdf
+from ..services import booking, cancellations, payments, reconciliation, refunds, resale, ticket_pdf
 from ..services import tickets as ticket_service
 from ..services.cancellations import Cancelled
 from ..services.payments import Outcome, Verdict
@@ -45,6 +45,9 @@ def order_page(request, order):
         "order": order, "lines": order.lines, "payment": paid, "tickets": tickets,
         "refunds": refunds.refunds_of_order(request, order.id),
         "self_cancel_until": cancellations.self_cancel_until(request, order),
+        # Each live ticket's resale: (its open or held listing, whether it may be listed now).
+        "resale": {t.id: (resale.listing_of(request, t), resale.can_list(request, t))
+                   for t, live, _visible in tickets if live and t.owner_id == order.user_id},
         "held": order.state == OrderState.HELD, "paid": order.state == OrderState.PAID,
         "expired": order.state == OrderState.EXPIRED,
         "waiting": last is not None and last.status == PaymentStatus.OPEN,
