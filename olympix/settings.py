@@ -62,6 +62,8 @@ DEFAULTS = {
     # (cents) is kept from what the seller gets back.
     "olympix.resale.deadline_before": "12",
     "olympix.resale.fee_cents": "0",
+    # Hours the next in line of a waiting list has to pay for the seats reserved for them.
+    "olympix.waiting_list.offer_hours": "24",
     "olympix.tickets.visible_before": "48",
     "olympix.gate.opens_before": "180",
     "olympix.redis.url": "",  # empty: counters and queues fall back on the database
@@ -147,7 +149,7 @@ def parse(settings, environ=os.environ):
                 "olympix.argon2.parallelism", "olympix.booking.max_per_event",
                 "olympix.booking.max_per_account", "olympix.booking.hold_minutes",
                 "olympix.booking.self_cancel_before", "olympix.resale.deadline_before",
-                "olympix.resale.fee_cents",
+                "olympix.resale.fee_cents", "olympix.waiting_list.offer_hours",
                 "olympix.tickets.visible_before", "olympix.gate.opens_before"):
         try:
             result[key] = int(result[key])
