@@ -1,9 +1,12 @@
 """Face-value resale (#13.1): the seller lists, a buyer pays at the provider, codes swap at the gate."""
+import csv
+import io
 from datetime import timedelta
 from email.header import decode_header, make_header
 
 from sqlalchemy import func, select
 
+from olympix.i18n import PARIS
 from olympix.models import AuditEntry, Event, Order, Payment, Refund, ResaleListing, Ticket, TicketHistory
 from olympix.services import resale
 from tests.factories.orders import paid_order
@@ -91,6 +94,23 @@ def test_whole_resale_journey(testapp, buyer, make_event, make_user, sandbox, db
     assert reasons == ["minted", "listed for resale", "revendu"]
     actions = set(dbsession.scalars(select(AuditEntry.action)))
     assert {"ticket.resale.list", "ticket.resale.sold", "payment.refund"} <= actions
+    # the figures show the resale apart from the primary sale
+    make_user("manager@example.test", role="manager", first_name="Sophie")
+    sign_in(testapp, "manager@example.test")
+    assert figures_row(testapp, clock, "resales_per_day", ("tickets", "paid_eur", "to_sellers_eur",
+                                                           "revenue_eur")) == ("1", "40.00", "40.00", "0.00")
+    assert figures_row(testapp, clock, "sales_per_day", ("orders", "tickets", "refunds_eur", "revenue_eur")) == (
+        "1", "2", "0.00", "80.00")
+
+
+def figures_row(testapp, clock, table, keys):
+    """The totals of ``table`` over the last three days, as the CSV export gives them."""
+    last = clock.now().astimezone(PARIS).date()
+    first = last - timedelta(days=2)
+    body = testapp.get(f"/backoffice/figures?from={first}&to={last}&format=csv&table={table}").body
+    rows = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
+    totals = [sum(float(r[k]) for r in rows) for k in keys]
+    return tuple(f"{v:.2f}" if "eur" in k else str(int(v)) for k, v in zip(keys, totals))
 
 
 def seats_left_now(dbsession, event):
