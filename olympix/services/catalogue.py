@@ -14,7 +14,7 @@ from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from ..i18n import PARIS
-from ..models import Event, EventState, Offer, Sport, Venue
+from ..models import Event, EventState, ListingState, Offer, ResaleListing, Sport, Venue
 from .clock import now
 
 PER_PAGE = 12
@@ -111,8 +111,10 @@ def search_clauses(request, filters: dict) -> list:
     if filters.get("seats"):
         # "Seats left" means on sale (not started) with at least one offer
         # that can still be bought whole.
+        # A ticket on the official resale counts too (services/resale.py).
         clauses.append(Event.starts_at > now(request))
-        offer.append(Offer.seats <= Event.seats_left)
+        on_resale = exists().where(ResaleListing.event_id == Event.id, ResaleListing.state == ListingState.OPEN)
+        offer.append(or_(Offer.seats <= Event.seats_left, on_resale))
     if len(offer) > 1:
         clauses.append(exists().where(*offer))
     return clauses

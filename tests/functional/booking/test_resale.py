@@ -54,6 +54,13 @@ def test_whole_resale_journey(testapp, buyer, make_event, make_user, sandbox, db
     page = testapp.get(f"/events/{event.slug}")
     section = page.html.find(id="resale")
     assert "Revente officielle" in section.text and "40,00" in section.text
+    assert "1 de plus sur la revente officielle" in page.text  # counted in the seats available
+    # and in the search's "seats left" filter, once the primary seats are gone
+    dbsession.execute(Event.__table__.update().where(Event.id == event.id).values(seats_left=0))
+    dbsession.commit()
+    assert f"/events/{event.slug}" in testapp.get("/events?seats=1").text
+    dbsession.execute(Event.__table__.update().where(Event.id == event.id).values(seats_left=8))
+    dbsession.commit()
     held = page.forms[next(k for k, f in page.forms.items() if f.action.endswith("@@buy-resale"))].submit()
     assert held.status_int == 303 and "/orders/" in held.location
     order_page = held.follow()
