@@ -41,6 +41,7 @@ def test_whole_resale_journey(testapp, buyer, make_event, make_user, sandbox, db
     reference = dbsession.scalar(select(Order.reference))
     seller_ticket = the_seller_ticket(dbsession)
     seller_code = code_of(app, seller_ticket.id)
+    assert "Revendez ce billet au prix payé" in testapp.get(f"/tickets/{seller_ticket.id}/").text  # the m-ticket
     order_page = testapp.get(f"/orders/{reference}/")
     listed = resell_button(order_page).submit().follow()
     assert "sur la revente officielle à 40,00" in listed.text
@@ -98,7 +99,7 @@ def test_whole_resale_journey(testapp, buyer, make_event, make_user, sandbox, db
     # every step in the ticket's history and the audit log
     reasons = dbsession.scalars(select(TicketHistory.reason).where(TicketHistory.ticket_id == seller_ticket.id)
                                 .order_by(TicketHistory.id)).all()
-    assert reasons == ["minted", "listed for resale", "revendu"]
+    assert reasons == ["minted", "opened", "listed for resale", "revendu"]
     actions = set(dbsession.scalars(select(AuditEntry.action)))
     assert {"ticket.resale.list", "ticket.resale.sold", "payment.refund"} <= actions
     # the figures show the resale apart from the primary sale
