@@ -56,6 +56,12 @@ DEFAULTS = {
     "olympix.booking.max_per_event": "6",
     "olympix.booking.max_per_account": "30",
     "olympix.booking.hold_minutes": "10",
+    # Hours before a session until which its buyers may cancel (events that allow it).
+    "olympix.booking.self_cancel_before": "48",
+    # Resale at face value closes this many hours before a session; the fee
+    # (cents) is kept from what the seller gets back.
+    "olympix.resale.deadline_before": "12",
+    "olympix.resale.fee_cents": "0",
     "olympix.tickets.visible_before": "48",
     "olympix.gate.opens_before": "180",
     "olympix.redis.url": "",  # empty: counters and queues fall back on the database
@@ -140,6 +146,8 @@ def parse(settings, environ=os.environ):
     for key in ("olympix.argon2.time_cost", "olympix.argon2.memory_cost",
                 "olympix.argon2.parallelism", "olympix.booking.max_per_event",
                 "olympix.booking.max_per_account", "olympix.booking.hold_minutes",
+                "olympix.booking.self_cancel_before", "olympix.resale.deadline_before",
+                "olympix.resale.fee_cents",
                 "olympix.tickets.visible_before", "olympix.gate.opens_before"):
         try:
             result[key] = int(result[key])

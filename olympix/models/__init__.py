@@ -20,6 +20,8 @@ from .catalogue import Event, EventState, Offer, OfferKind, Sport, Venue  # noqa
 from .content import ContactMessage, ContentHistory, ContentItem, ContentText  # noqa: F401
 from .orders import Order, OrderAttendee, OrderLine, OrderState, Payment, PaymentStatus  # noqa: F401
 from .tickets import Ticket, TicketHistory, TicketState  # noqa: F401
+from .refunds import Refund, RefundReason, RefundStatus  # noqa: F401
+from .resale import ListingState, ResaleListing  # noqa: F401
 from .gate import DeviceToken, Gate, Scan, Verdict  # noqa: F401
 
 configure_mappers()

@@ -2,7 +2,7 @@
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Float, ForeignKey, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .meta import Base, UTCDateTime
@@ -72,6 +72,10 @@ class Event(Base):
     capacity: Mapped[int] = mapped_column(Integer)
     seats_left: Mapped[int] = mapped_column(Integer)
     state: Mapped[str] = mapped_column(String(16), default=EventState.DRAFT, index=True)
+    # Buyers may cancel their own paid orders (refunded in full) until
+    # olympix.booking.self_cancel_before hours before the start. Off by
+    # default, as at the Games.
+    self_cancel: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     sport: Mapped[Sport] = relationship(lazy="joined")
     venue: Mapped[Venue] = relationship(lazy="joined")

@@ -190,6 +190,10 @@ class EventSchema(CSRFSchema):
     price_solo = price_node(_("Price of the Solo offer (1 seat)"))
     price_duo = price_node(_("Price of the Duo offer (2 seats)"))
     price_family = price_node(_("Price of the Family offer (4 seats)"))
+    self_cancel = colander.SchemaNode(
+        colander.Boolean(), title=_("Buyers may cancel their own orders (refunded in full)"),
+        description=_("Until the time before the session set for the whole site (48 hours by default)."),
+        missing=False, widget=deform.widget.CheckboxWidget())
 
     def validator(self, node, value):
         error = colander.Invalid(node)

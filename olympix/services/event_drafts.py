@@ -86,6 +86,7 @@ def _set_event(request, event, data):
     # Nothing is sold while the event is a draft (its ACL refuses TICKET_BUY),
     # so the seats can be set outright here.
     event.capacity = event.seats_left = data["capacity"]
+    event.self_cancel = bool(data.get("self_cancel"))
     existing = {offer.kind: offer for offer in event.offers}
     for kind, field in PRICE_FIELDS.items():
         price = data[field]
@@ -122,7 +123,7 @@ def event_form_values(item):
     event = item.event
     values = content.form_values(item)
     values.update(sport_id=event.sport_id, venue_id=event.venue_id, starts_at=event.starts_at,
-                  ends_at=event.ends_at, capacity=event.capacity,
+                  ends_at=event.ends_at, capacity=event.capacity, self_cancel=event.self_cancel,
                   image=event.image.removeprefix("sports/"))
     prices = {offer.kind: offer.price_cents for offer in event.offers}
     for kind, field in PRICE_FIELDS.items():
