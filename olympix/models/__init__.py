@@ -21,6 +21,7 @@ from .content import ContactMessage, ContentHistory, ContentItem, ContentText  #
 from .orders import Order, OrderAttendee, OrderLine, OrderState, Payment, PaymentStatus  # noqa: F401
 from .tickets import Ticket, TicketHistory, TicketState  # noqa: F401
 from .gate import DeviceToken, Gate, Scan, Verdict  # noqa: F401
+from .waiting_room import QueuePlace, QueueState  # noqa: F401
 
 configure_mappers()
 
