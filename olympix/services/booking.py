@@ -106,6 +106,12 @@ def _event_standing(request, user_id, event_id, current):
     return int(seats), last_lapse
 
 
+def known_address(request):
+    """The client's address, or None when there is none (a command, a script, a test)."""
+    address = request.client_ip
+    return None if not address or address == "unknown" else address
+
+
 def holds_from_address(request, address, since):
     return request.dbsession.scalar(select(func.count(Order.id)).where(
         Order.client_address == address, Order.created_at > since))
@@ -164,7 +170,7 @@ def hold(request, user, event, offer, quantity):
     if again_at and again_at > current:
         raise BookingRefused(_("Your last hold for this event ran out unpaid: you may hold seats for it "
                                "again from %(when)s.", mapping={"when": request.fmt.time(again_at)}))
-    address = request.client_ip or None
+    address = known_address(request)
     per_address = setting(request, "booking.holds_per_address_hour")
     if address and holds_from_address(request, address, current - timedelta(hours=1)) >= per_address:
         raise BookingRefused(_("Too many holds from your network in the last hour: try again later."))

@@ -136,9 +136,12 @@ def status(request, event, user=None, join=True):
         length, cursor = queue_backend(request).summary(sale.key)
         return Status(sale, phase, estimated_wait_s=_wait(sale, current, max(0, length - int(cursor))))
     backend = queue_backend(request)
-    polled = backend.poll(sale.key, user.id, _score(sale, current), request.client_ip or "",
+    address = request.client_ip
+    # Without an address (a script) there is nothing to count places by.
+    per_address = _setting(request, "places_per_address") if address not in (None, "", "unknown") else 10**9
+    polled = backend.poll(sale.key, user.id, _score(sale, current), address or "",
                           current.timestamp(), sale.opens_at.timestamp(), sale.per_second, sale.burst,
-                          _setting(request, "places_per_address"), join, _ttl(sale, current))
+                          per_address, join, _ttl(sale, current))
     if polled.refused:
         return Status(sale, phase, refused=True)
     if polled.rank is None:
