@@ -19,7 +19,6 @@ from ..i18n import _
 from ..models import (
     Event,
     EventState,
-    Offer,
     Order,
     OrderAttendee,
     OrderLine,
@@ -89,21 +88,24 @@ def on_sale(event, current):
             and (event.onsale_at is None or event.onsale_at <= current))
 
 
-def _event_standing(request, user_id, event_id, current):
-    """``(live seats, latest lapse)`` of this person for one event, in one statement.
+def _standing(request, user_id, event_id, current):
+    """``(live seats in all, live seats for the event, latest lapse there)``: one statement.
 
     Live: held and not yet expired, or paid. A lapse: a hold that ran out
-    unpaid (expired, or still held past its time).
+    unpaid (expired, or still held past its time). The hold's limits and
+    its relapse wait read these three in one round trip (issue 11.4).
     """
     live = (Order.state == OrderState.PAID) | ((Order.state == OrderState.HELD) & (Order.held_until > current))
     lapsed = (Order.state == OrderState.EXPIRED) | (
         (Order.state == OrderState.HELD) & (Order.held_until <= current))
-    seats, last_lapse = request.dbsession.execute(
+    here = OrderLine.event_id == event_id
+    total, seats, last_lapse = request.dbsession.execute(
         select(func.coalesce(func.sum(case((live, OrderLine.seats), else_=0)), 0),
-               func.max(case((lapsed, Order.held_until))))
+               func.coalesce(func.sum(case((live & here, OrderLine.seats), else_=0)), 0),
+               func.max(case((lapsed & here, Order.held_until))))
         .join(Order, Order.id == OrderLine.order_id)
-        .where(Order.user_id == user_id, OrderLine.event_id == event_id)).one()
-    return int(seats), last_lapse
+        .where(Order.user_id == user_id)).one()
+    return int(total), int(seats), last_lapse
 
 
 def known_address(request):
@@ -160,7 +162,7 @@ def hold(request, user, event, offer, quantity):
     # Serialise one person's bookings (their own row only) so two tabs
     # cannot both pass the limits below; other buyers never wait on it.
     dbsession.execute(select(User.id).where(User.id == user.id).with_for_update())
-    booked, last_lapse = _event_standing(request, user.id, event.id, current)
+    booked_in_all, booked, last_lapse = _standing(request, user.id, event.id, current)
     if booked + seats > per_event:
         raise BookingRefused(_("At most %(max)s tickets per person for an event; your orders already "
                                "count the rest.", mapping={"max": per_event}))
@@ -174,7 +176,7 @@ def hold(request, user, event, offer, quantity):
     per_address = setting(request, "booking.holds_per_address_hour")
     if address and holds_from_address(request, address, current - timedelta(hours=1)) >= per_address:
         raise BookingRefused(_("Too many holds from your network in the last hour: try again later."))
-    if seats_booked(request, user.id) + seats > per_account:
+    if booked_in_all + seats > per_account:
         raise BookingRefused(_("At most %(max)s tickets per account for the whole Games.",
                                mapping={"max": per_account}))
     # Expired holds may be sitting on the seats: give them back, try once more.
@@ -249,8 +251,8 @@ def attendees_complete(order):
 
 
 def offers_of(request, event):
-    return request.dbsession.scalars(select(Offer).where(Offer.event_id == event.id)
-                                     .order_by(Offer.seats)).all()
+    """The event's offers by seats (Solo, Duo, Family): the ones traversal loaded with it, if it did."""
+    return list(event.offers)
 
 
 def orders_of(request, user_id):
