@@ -58,7 +58,7 @@ DEFAULTS = {
     "olympix.booking.hold_minutes": "10",
     # After a hold of theirs lapsed unpaid, an account waits this long before
     # holding seats of that event again; holds per client address per hour
-    # (issue 15: throwaway accounts keeping seats off sale).
+    # (issue 15: throwaway accounts keeping seats off sale; 0: no limit).
     "olympix.booking.relapse_minutes": "15",
     "olympix.booking.holds_per_address_hour": "30",
     # The waiting room (issue 11, docs/waiting-room.md): arrivals this long
