@@ -78,6 +78,10 @@ class OlympixSecurityPolicy:
         # the password hash's tail and must still match.
         if request.session.get("auth.stamp") != session_stamp(request, user):
             return None
+        # The session's identity map holds rows weakly: without a reference
+        # the user is gone by the next permission check, and each check
+        # (every menu entry, every ACL) SELECTed the row again (issue 11.4).
+        request.dbsession.info["olympix.identity"] = user
         return user
 
     def authenticated_userid(self, request):
