@@ -2,7 +2,7 @@
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Float, ForeignKey, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .meta import Base, UTCDateTime
@@ -72,6 +72,10 @@ class Event(Base):
     capacity: Mapped[int] = mapped_column(Integer)
     seats_left: Mapped[int] = mapped_column(Integer)
     state: Mapped[str] = mapped_column(String(16), default=EventState.DRAFT, index=True)
+    # Issue #12: the rotating phone code only (no PDF, printed code refused at
+    # the gate), and when the holder sees the ticket (None: the global setting).
+    phone_only: Mapped[bool] = mapped_column(default=False, server_default=false())
+    tickets_visible_before: Mapped[int | None] = mapped_column(Integer)  # hours before the start
 
     sport: Mapped[Sport] = relationship(lazy="joined")
     venue: Mapped[Venue] = relationship(lazy="joined")
