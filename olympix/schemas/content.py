@@ -190,6 +190,14 @@ class EventSchema(CSRFSchema):
     price_solo = price_node(_("Price of the Solo offer (1 seat)"))
     price_duo = price_node(_("Price of the Duo offer (2 seats)"))
     price_family = price_node(_("Price of the Family offer (4 seats)"))
+    # Issue #12.2: how the holders get in.
+    phone_only = colander.SchemaNode(
+        colander.Boolean(), title=_("Phone ticket only"), missing=False, widget=deform.widget.CheckboxWidget(),
+        description=_("No PDF: the gate admits only the phone ticket's code, which changes every 30 seconds."))
+    tickets_visible_before = colander.SchemaNode(
+        colander.Integer(), title=_("Tickets visible (hours before the start)"), missing=None,
+        description=_("Empty: the site's usual delay."),
+        validator=colander.Range(0, 24 * 60, min_err=_("At least 0 hours."), max_err=_("At most 60 days.")))
 
     def validator(self, node, value):
         error = colander.Invalid(node)

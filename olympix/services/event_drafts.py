@@ -86,6 +86,8 @@ def _set_event(request, event, data):
     # Nothing is sold while the event is a draft (its ACL refuses TICKET_BUY),
     # so the seats can be set outright here.
     event.capacity = event.seats_left = data["capacity"]
+    event.phone_only = bool(data.get("phone_only"))
+    event.tickets_visible_before = data.get("tickets_visible_before")
     existing = {offer.kind: offer for offer in event.offers}
     for kind, field in PRICE_FIELDS.items():
         price = data[field]
@@ -122,7 +124,8 @@ def event_form_values(item):
     event = item.event
     values = content.form_values(item)
     values.update(sport_id=event.sport_id, venue_id=event.venue_id, starts_at=event.starts_at,
-                  ends_at=event.ends_at, capacity=event.capacity,
+                  ends_at=event.ends_at, capacity=event.capacity, phone_only=event.phone_only,
+                  tickets_visible_before=event.tickets_visible_before,
                   image=event.image.removeprefix("sports/"))
     prices = {offer.kind: offer.price_cents for offer in event.offers}
     for kind, field in PRICE_FIELDS.items():
