@@ -219,12 +219,14 @@ def _proofs_match(config, decoded, loaded):
     return ticket_code.verify(decoded, user_key, ticket_key)
 
 
-def scan(dbsession, config, text, *, gate, agent_id, now, device_token_id=None, event_id=None):
+def scan(dbsession, config, text, *, gate, agent_id, now, device_token_id=None, event_id=None, nonce=None,
+         offline=False):
     """Check one scanned ``text`` at ``gate`` and record it; return a ScanResult.
 
     ``event_id``, when the agent chose an event at this gate, narrows the
     admitted tickets to that event. Never raises on bad input: every text,
-    however broken, ends as a recorded deny. The caller commits.
+    however broken, ends as a recorded deny. The caller commits. ``nonce``
+    and ``offline``: a scan a gate made offline, uploaded later (``offline.py``).
     """
     result = ScanResult(verdict=Verdict.DENY, reason=Reason.UNREADABLE, at=now, gate=gate)
     excerpt, digest = fingerprint(text)
@@ -256,7 +258,7 @@ def scan(dbsession, config, text, *, gate, agent_id, now, device_token_id=None, 
     inserted = dbsession.execute(_INSERT_SCAN.values({
         "ticket_id": result.ticket.id if result.ticket else None, "agent_id": agent_id, "gate_id": gate.id,
         "device_token_id": device_token_id, "verdict": str(result.verdict), "reason": result.reason,
-        "at": now, "code_excerpt": excerpt, "code_sha256": digest}))
+        "at": now, "code_excerpt": excerpt, "code_sha256": digest, "nonce": nonce, "offline": offline}))
     result.scan_id = inserted.inserted_primary_key[0]
     return result
 
