@@ -103,4 +103,5 @@ def sync_view(context, request):
         entries = sync.parse(request, body)
     except sync.SyncError as refused:
         return error_response(request, 400, refused.message)
-    return sync.apply(request, gate, entries, device_token=token)
+    return sync.apply(request, gate, entries, agent_id=request.identity.id,
+                      device_token_id=token.id if token is not None else None)

@@ -101,10 +101,9 @@ def _first_admission(request, ticket_id, other_than):
         .order_by(Scan.at, Scan.id).limit(1))
 
 
-def apply(request, gate, entries, *, device_token=None):
-    """Record the journal's new scans at ``gate``; {"applied", "replayed", "results": [...]}."""
-    dbsession, agent_id = request.dbsession, request.identity.id
-    token_id = device_token.id if device_token is not None else None
+def apply(request, gate, entries, *, agent_id, device_token_id=None):
+    """Record the journal's new scans at ``gate`` by ``agent_id``; {"applied", "replayed", "results": [...]}."""
+    dbsession, token_id = request.dbsession, device_token_id
     nonces = [e["nonce"] for e in entries]
     known = set(dbsession.scalars(select(Scan.nonce).where(Scan.nonce.in_(nonces)))) if nonces else set()
     results = []
