@@ -84,6 +84,10 @@ class Event(Base):
     admission_rate: Mapped[int | None] = mapped_column(Integer)
     #: Events of one sale phase share one queue and one pass (None: the event's own).
     sale_phase: Mapped[str | None] = mapped_column(String(64))
+    # Issue #12: the rotating phone code only (no PDF, printed code refused at
+    # the gate), and when the holder sees the ticket (None: the global setting).
+    phone_only: Mapped[bool] = mapped_column(default=False, server_default=false())
+    tickets_visible_before: Mapped[int | None] = mapped_column(Integer)  # hours before the start
 
     sport: Mapped[Sport] = relationship(lazy="joined")
     venue: Mapped[Venue] = relationship(lazy="joined")

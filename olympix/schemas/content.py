@@ -210,6 +210,14 @@ class EventSchema(CSRFSchema):
         validator=colander.Regex(r"^[A-Za-z0-9_-]{1,64}$",
                                  msg=_("Letters, digits, - and _ only (at most 64).")),
         description=_("Events of one phase share one queue; empty: the event's own."))
+    # Issue #12.2: how the holders get in.
+    phone_only = colander.SchemaNode(
+        colander.Boolean(), title=_("Phone ticket only"), missing=False, widget=deform.widget.CheckboxWidget(),
+        description=_("No PDF: the gate admits only the phone ticket's code, which changes every 30 seconds."))
+    tickets_visible_before = colander.SchemaNode(
+        colander.Integer(), title=_("Tickets visible (hours before the start)"), missing=None,
+        description=_("Empty: the site's usual delay."),
+        validator=colander.Range(0, 24 * 60, min_err=_("At least 0 hours."), max_err=_("At most 60 days.")))
 
     def validator(self, node, value):
         error = colander.Invalid(node)
