@@ -115,13 +115,17 @@ class SignupSchema(CSRFSchema):
             raise exc
 
 
-class CodeSchema(CSRFSchema):
-    code = colander.SchemaNode(
-        colander.String(), title=_("Code"), preparer=strip, validator=code_validator,
+def code_node():
+    return colander.SchemaNode(
+        colander.String(), name="code", title=_("Code"), preparer=strip, validator=code_validator,
         widget=deform.widget.TextInputWidget(attributes={
             "autocomplete": "one-time-code", "inputmode": "text", "maxlength": "12",
             "autocapitalize": "characters", "spellcheck": "false"}),
     )
+
+
+class CodeSchema(CSRFSchema):
+    code = code_node()
 
 
 class LoginSchema(CSRFSchema):
@@ -152,3 +156,12 @@ class DeleteSchema(CSRFSchema):
         validator=colander.Function(lambda v: bool(v), _("Tick the box to confirm.")),
         widget=deform.widget.CheckboxWidget(),
     )
+
+
+class ForgotSchema(CSRFSchema):
+    email = email_node()
+
+
+class ResetSchema(CSRFSchema):
+    code = code_node()
+    new_password = new_password_node(_("New password"))

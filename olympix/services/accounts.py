@@ -44,19 +44,36 @@ def new_user(request, *, email, first_name, last_name, password, phone=None,
 
 
 def sign_up(request, data):
-    """Create a pending account and send its code, or warn the owner."""
+    """Create a pending account and send its code, or warn the owner.
+
+    A new sign-up for an address still pending replaces the password, names
+    and phone of the first one and voids its codes: whoever signed up first
+    (perhaps not the address's owner) loses the account to the latest
+    sign-up, whose code goes to the address. Returns the pending account
+    whose password this request set, else None.
+    """
     existing = find_user(request, data["email"])
+    if existing is not None and existing.state == UserState.PENDING:
+        existing.password_hash = request.passwords.hash(data["password"])
+        existing.first_name, existing.last_name = data["first_name"], data["last_name"]
+        existing.phone = data["phone"]
+        void_codes(request, existing, "activate")
+        issue_code(request, existing, "activate", data["channel"], throttle=True)
+        return existing
     if existing is not None:
         request.passwords.hash(data["password"])  # same cost as a real sign-up
-        if existing.state == UserState.PENDING:
-            issue_code(request, existing, "activate", data["channel"], throttle=True)
-        elif existing.state == UserState.ACTIVE:
+        if existing.state == UserState.ACTIVE and exists_mail_allowed(request, existing):
             send_email(request, "account_exists", existing.email, user=existing)
         return None
     user = new_user(request, email=data["email"], first_name=data["first_name"],
                     last_name=data["last_name"], password=data["password"], phone=data["phone"])
     issue_code(request, user, "activate", data["channel"])
     return user
+
+
+def exists_mail_allowed(request, user):
+    """The "you already have an account" mail goes at most once a throttle window."""
+    return True
 
 
 def latest_code(request, user, purpose):
@@ -80,12 +97,7 @@ def issue_code(request, user, purpose, channel="email", target=None, throttle=Fa
         return False
     if channel == "sms" and not user.phone:
         channel = "email"
-    request.dbsession.execute(
-        update(VerificationCode)
-        .where(VerificationCode.user_id == user.id, VerificationCode.purpose == purpose,
-               VerificationCode.used_at.is_(None), VerificationCode.attempts_left > 0)
-        .values(attempts_left=0, voided_reason="replaced", voided_at=current)
-    )
+    void_codes(request, user, purpose)
     code = codes.generate_code()
     request.dbsession.add(VerificationCode(
         user=user, purpose=purpose, channel=channel, target=target,
@@ -97,6 +109,16 @@ def issue_code(request, user, purpose, channel="email", target=None, throttle=Fa
     else:
         send_email(request, f"code_{purpose}", target or user.email, user=user, code=code)
     return True
+
+
+def void_codes(request, user, purpose, reason="replaced"):
+    """Void the live codes of ``user`` for ``purpose``."""
+    request.dbsession.execute(
+        update(VerificationCode)
+        .where(VerificationCode.user_id == user.id, VerificationCode.purpose == purpose,
+               VerificationCode.used_at.is_(None), VerificationCode.attempts_left > 0)
+        .values(attempts_left=0, voided_reason=reason, voided_at=now(request))
+    )
 
 
 def check_code(request, user, purpose, typed):
@@ -155,6 +177,23 @@ def record_sign_in(request, user):
 def change_password(request, user, new_password):
     user.password_hash = request.passwords.hash(new_password)
     send_email(request, "password_changed", user.email, user=user)
+
+
+def request_password_reset(request, email):
+    """Send a reset code when ``email`` is an active account's; nothing else.
+
+    One code a minute per account (``issue_code``'s throttle); the caller
+    answers the same whatever happened.
+    """
+    user = find_user(request, email)
+    if user is None or not user.is_active:
+        return False
+    return issue_code(request, user, "reset", "email", throttle=True)
+
+
+def reset_password(request, user, new_password):
+    """The code was right: the new password, and every other session ends."""
+    change_password(request, user, new_password)
 
 
 def request_email_change(request, user, new_email):

@@ -1,4 +1,6 @@
 """Sign-up, activation, sign-in/out and "My account"."""
+import hmac
+
 from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.view import view_config, view_defaults
 
@@ -6,7 +8,7 @@ from ..i18n import _
 from ..resources.account import AccountFolder
 from ..schemas import account as schemas
 from ..security.permissions import Permission
-from ..security.policy import sign_in, sign_out
+from ..security.policy import session_stamp, sign_in, sign_out
 from ..services import accounts, audit
 from ..services.accounts import CodeCheck
 from .forms import FormError, flash, run_form
@@ -14,6 +16,7 @@ from .navigation import safe_next
 
 TEMPLATE = "olympix:templates/account/{}.jinja2"
 WRONG_CODE = _("This code is not right. Check it and try again.")
+REPLACED_SIGNUP = _("Another sign-up was made for this address after yours. Sign up again to get a new code.")
 VOID_CODE = _("This code is no longer valid (expired, already used or too many tries). Ask for a new one.")
 
 
@@ -35,7 +38,9 @@ class PublicAccountViews:
         request = self.request
 
         def success(data):
-            accounts.sign_up(request, data)
+            pending = accounts.sign_up(request, data)
+            # Only the session that set the pending password may activate it.
+            request.session["pending_stamp"] = session_stamp(request, pending) if pending else ""
             request.session["pending_email"] = data["email"]
             request.session["pending_channel"] = data["channel"]
             request.session["resend_at"] = accounts.now(request).timestamp()
@@ -54,6 +59,10 @@ class PublicAccountViews:
             user = accounts.find_user(request, email)
             if user is not None and user.state != accounts.UserState.PENDING:
                 user = None
+            if user is not None and not hmac.compare_digest(
+                    request.session.get("pending_stamp", ""), session_stamp(request, user)):
+                # A later sign-up for this address set another password.
+                raise FormError(REPLACED_SIGNUP, "code")
             result, _code = accounts.check_code(request, user, "activate", data["code"])
             if result is CodeCheck.WRONG:
                 raise FormError(WRONG_CODE, "code")
@@ -101,6 +110,7 @@ class PublicAccountViews:
             if user.state == accounts.UserState.PENDING:
                 accounts.issue_code(request, user, "activate", "email", throttle=True)
                 request.session["pending_email"] = user.email
+                request.session["pending_stamp"] = session_stamp(request, user)
                 flash(request, "Your account is not active yet: enter the code we sent you.", "info")
                 return redirect(request, "@@verify")
             headers = sign_in(request, user)
