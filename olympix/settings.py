@@ -49,6 +49,7 @@ DEFAULTS = {
     "olympix.argon2.memory_cost": "65536",
     "olympix.argon2.parallelism": "4",
     "olympix.session.secure": "false",
+    "olympix.session.lifetime": "12",  # hours a signed-in session lasts at most, however busy
     "olympix.default_locale": "fr",
     "olympix.base_url": "http://127.0.0.1:6543",
     "mail.default_sender": "Olympix <no-reply@olympix.test>",
@@ -140,7 +141,8 @@ def parse(settings, environ=os.environ):
     for key in ("olympix.argon2.time_cost", "olympix.argon2.memory_cost",
                 "olympix.argon2.parallelism", "olympix.booking.max_per_event",
                 "olympix.booking.max_per_account", "olympix.booking.hold_minutes",
-                "olympix.tickets.visible_before", "olympix.gate.opens_before"):
+                "olympix.tickets.visible_before", "olympix.gate.opens_before",
+                "olympix.session.lifetime"):
         try:
             result[key] = int(result[key])
         except (TypeError, ValueError):

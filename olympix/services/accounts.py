@@ -10,6 +10,7 @@ from sqlalchemy import select, update
 from ..events import AccountDeleted
 from ..models import SignIn, User, UserState, VerificationCode
 from ..security import atrest, codes
+from ..security.policy import revoke_sessions
 from ..security.principals import Role
 from .clock import now
 from .email import send_email
@@ -175,7 +176,9 @@ def record_sign_in(request, user):
 
 
 def change_password(request, user, new_password):
+    """The new password; every session of the account ends (the caller may sign this one in again)."""
     user.password_hash = request.passwords.hash(new_password)
+    revoke_sessions(request, user)
     send_email(request, "password_changed", user.email, user=user)
 
 
@@ -229,6 +232,7 @@ def delete_account(request, user):
     user.password_hash = "!"
     user.state = UserState.DELETED
     user.deleted_at = now(request)
+    revoke_sessions(request, user)
     request.dbsession.execute(
         update(VerificationCode).where(VerificationCode.user_id == user.id).values(target=None, attempts_left=0)
     )

@@ -8,7 +8,7 @@ from ..i18n import _
 from ..resources.account import AccountFolder
 from ..schemas import account as schemas
 from ..security.permissions import Permission
-from ..security.policy import session_stamp, sign_in, sign_out
+from ..security.policy import revoke_sessions, session_stamp, sign_in, sign_out
 from ..services import accounts, audit
 from ..services.accounts import CodeCheck
 from .forms import FormError, flash, run_form
@@ -141,6 +141,14 @@ class MyAccountViews:
     def home(self):
         return {"user": self.user}
 
+    @view_config(name="logout-everywhere", request_method="POST")
+    def logout_everywhere(self):
+        """End every session of this account, this one included."""
+        revoke_sessions(self.request, self.user)
+        headers = sign_out(self.request)
+        flash(self.request, "Every session of your account is signed out.", "info")
+        return redirect(self.request, "@@login", headers=headers)
+
     @view_config(name="profile", renderer=TEMPLATE.format("form"))
     def profile(self):
         request, user = self.request, self.user
@@ -162,7 +170,7 @@ class MyAccountViews:
             if not request.passwords.verify(user.password_hash, data["current_password"]):
                 raise FormError(_("This is not your current password."), "current_password")
             accounts.change_password(request, user, data["new_password"])
-            headers = sign_in(request, user)  # new stamp: other sessions end
+            headers = sign_in(request, user)  # every other session ended with the change
             flash(request, "Your password is changed.")
             return redirect(request, headers=headers)
 
