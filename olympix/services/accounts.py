@@ -12,6 +12,7 @@ from ..models import SignIn, User, UserState, VerificationCode
 from ..security import atrest, codes
 from ..security.policy import revoke_sessions
 from ..security.principals import Role
+from . import throttle
 from .clock import now
 from .email import send_email
 from .sms import send_sms
@@ -73,8 +74,8 @@ def sign_up(request, data):
 
 
 def exists_mail_allowed(request, user):
-    """The "you already have an account" mail goes at most once a throttle window."""
-    return True
+    """The "you already have an account" mail goes at most once an hour."""
+    return throttle.take(request, throttle.ACCOUNT_EXISTS_MAIL, user.email)
 
 
 def latest_code(request, user, purpose):
@@ -157,14 +158,32 @@ def activate(request, user):
     send_email(request, "welcome", user.email, user=user)
 
 
+class SignInThrottled(Exception):
+    """Too many failed sign-ins for this address or from this client: wait."""
+
+
 def authenticate(request, email, password):
-    """The user when e-mail and password match an account, else None."""
+    """The user when e-mail and password match an account, else None.
+
+    Raises SignInThrottled, before any hashing, when the e-mail typed or
+    the client's address failed too often lately: the same answer, at the
+    same (small) cost, whether or not an account has this address.
+    """
+    address = request.client_ip
+    if throttle.exceeded(request, throttle.SIGN_IN_PER_ACCOUNT, email) or \
+            throttle.exceeded(request, throttle.SIGN_IN_PER_ADDRESS, address):
+        raise SignInThrottled()
     user = find_user(request, email)
     if user is None or user.state == UserState.DELETED:
         request.passwords.burn(password)
+        user = None
+    elif not request.passwords.verify(user.password_hash, password):
+        user = None
+    if user is None:
+        throttle.hit(request, throttle.SIGN_IN_PER_ACCOUNT, email)
+        throttle.hit(request, throttle.SIGN_IN_PER_ADDRESS, address)
         return None
-    if not request.passwords.verify(user.password_hash, password):
-        return None
+    throttle.clear(request, throttle.SIGN_IN_PER_ACCOUNT, email)
     if request.passwords.needs_rehash(user.password_hash):
         user.password_hash = request.passwords.hash(password)
     return user
@@ -188,6 +207,8 @@ def request_password_reset(request, email):
     One code a minute per account (``issue_code``'s throttle); the caller
     answers the same whatever happened.
     """
+    if not throttle.take(request, throttle.RESET_PER_ADDRESS, request.client_ip):
+        return False
     user = find_user(request, email)
     if user is None or not user.is_active:
         return False

@@ -17,6 +17,8 @@ from .navigation import safe_next
 TEMPLATE = "olympix:templates/account/{}.jinja2"
 WRONG_CODE = _("This code is not right. Check it and try again.")
 REPLACED_SIGNUP = _("Another sign-up was made for this address after yours. Sign up again to get a new code.")
+TOO_MANY_SIGN_INS = _("Too many failed sign-ins: wait 15 minutes before trying again, "
+                      "or choose a new password with \"Forgot your password?\".")
 VOID_CODE = _("This code is no longer valid (expired, already used or too many tries). Ask for a new one.")
 
 
@@ -104,7 +106,10 @@ class PublicAccountViews:
                              request.resource_url(request.root, "account"))
 
         def success(data):
-            user = accounts.authenticate(request, data["email"], data["password"])
+            try:
+                user = accounts.authenticate(request, data["email"], data["password"])
+            except accounts.SignInThrottled:
+                raise FormError(TOO_MANY_SIGN_INS) from None
             if user is None:
                 raise FormError(_("E-mail address or password incorrect."))
             if user.state == accounts.UserState.PENDING:
