@@ -83,6 +83,11 @@ def parse(settings, environ=os.environ):
     """
     result = dict(DEFAULTS)
     result.update({k: v for k, v in settings.items() if v is not None})
+    # pyramid_tm would read the signed-in user (a database query) to annotate
+    # each transaction, in its tween, outside the error views: with the
+    # database down every signed-in person got the server's bare 500.
+    # The audit log says who did what; the annotation is not needed.
+    result["tm.annotate_user"] = False
     for key, env_name in SECRET_ENV.items():
         maybe_set(result, key, env_name, environ)
     production = asbool(result["olympix.production"])
