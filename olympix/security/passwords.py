@@ -34,7 +34,7 @@ def password_problem(password):
 class Passwords:
     """Hash and verify with argon2id; the cost comes from the settings."""
 
-    def __init__(self, time_cost=3, memory_cost=65536, parallelism=4):
+    def __init__(self, time_cost=2, memory_cost=19456, parallelism=1):
         self.hasher = PasswordHasher(
             time_cost=time_cost, memory_cost=memory_cost, parallelism=parallelism
         )

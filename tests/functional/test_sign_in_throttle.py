@@ -93,3 +93,21 @@ def test_the_account_exists_mail_goes_once_an_hour(testapp, make_user, mailbox, 
     clock.advance(hours=1, seconds=1)
     sign_up(testapp, password="another good passphrase")
     assert len(mailbox.to("ada@example.test")) == 2
+
+
+def test_an_older_hash_is_remade_at_the_current_cost_on_sign_in(testapp, make_user, dbsession, app):
+    from argon2 import PasswordHasher
+    from sqlalchemy import update
+
+    from olympix.models import User
+
+    user_id = make_user("ada@example.test")
+    old = PasswordHasher(time_cost=3, memory_cost=65536, parallelism=4).hash("correct horse battery")
+    dbsession.execute(update(User).where(User.id == user_id).values(password_hash=old))
+    dbsession.commit()
+    assert sign_in(testapp, "ada@example.test").status_int == 303
+    dbsession.expire_all()
+    dbsession.rollback()
+    remade = dbsession.get(User, user_id).password_hash
+    assert remade != old and not app.registry["passwords"].needs_rehash(remade)
+    assert "m=65536" in old and "m=8," in remade  # the tests' own cost

@@ -30,7 +30,9 @@ def test_development_settings_parse_with_defaults():
     settings = parse(DEV, environ={})
     assert settings["olympix.production"] is False
     assert settings["olympix.data_keys.parsed"].current == "A"
-    assert settings["olympix.argon2.time_cost"] == 3
+    # OWASP's argon2id profile: 19 MiB, 2 passes, 1 lane (a quarter of argon2-cffi's default cost).
+    assert (settings["olympix.argon2.memory_cost"], settings["olympix.argon2.time_cost"],
+            settings["olympix.argon2.parallelism"]) == (19456, 2, 1)
 
 
 def test_production_reads_secrets_from_the_environment():
