@@ -6,8 +6,11 @@ production.ini holds no credential; in production a missing secret, or one
 of the development values shipped in development.ini, stops the start-up.
 """
 import os
+from urllib.parse import urlsplit
 
 from pyramid.settings import asbool
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from .security.keyring import Keyring
 from .security.client_address import parse_proxies
@@ -163,4 +166,85 @@ def parse(settings, environ=os.environ):
         raise SettingsError(f"setting 'olympix.trusted_proxies': {exc}") from None
     if result["olympix.default_locale"] not in ("fr", "en"):
         raise SettingsError("olympix.default_locale must be fr or en")
+    if production:
+        refuse_unsafe_production(result)
+    else:
+        refuse_deployed_without_production(result)
     return result
+
+
+# --- what production refuses beyond development values (issue 15.8) ----------
+
+MIN_LENGTHS = {"olympix.session_secret": 32, "olympix.code_pepper": 32,
+               "olympix.payment.webhook_secret": 24}
+# Secrets that must each be their own: one leaked must not open the others.
+DISTINCT_SECRETS = ("olympix.session_secret", "olympix.code_pepper", "olympix.payment.webhook_secret",
+                    "olympix.payment.api_key")
+MIN_DISTINCT_CHARACTERS = 10  # "ssss…" or "abab…" is long but guessable
+MIN_DISTINCT_KEY_BYTES = 16  # 32 random bytes have about 30 distinct values
+HTTPS_URLS = ("olympix.base_url", "olympix.payment.url", "olympix.payment.notify_url", "olympix.sms.url")
+LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
+
+
+def refuse_unsafe_production(result):
+    """Raise SettingsError naming the first unsafe production setting."""
+    for key, length in MIN_LENGTHS.items():
+        value = str(result.get(key, ""))
+        if len(value) < length:
+            raise SettingsError(f"setting {key!r} must be at least {length} random characters in production "
+                                f"({SECRET_ENV[key]})")
+        if len(set(value)) < MIN_DISTINCT_CHARACTERS:
+            raise SettingsError(f"setting {key!r} is too simple (too few different characters): "
+                                f"production needs a random value in {SECRET_ENV[key]}")
+    seen = {}
+    for key in DISTINCT_SECRETS:
+        value = str(result.get(key, ""))
+        if value and value in seen:
+            raise SettingsError(f"setting {key!r} holds the same value as {seen[value]!r}: "
+                                f"every secret needs its own value")
+        seen.setdefault(value, key)
+    owners = {}
+    for key in KEYRINGS:
+        for key_id, key_bytes in result[key + ".parsed"].keys.items():
+            if len(set(key_bytes)) < MIN_DISTINCT_KEY_BYTES:
+                raise SettingsError(f"setting {key!r}: key {key_id} is too simple: production needs "
+                                    f"random keys (openssl rand -base64 32) in {SECRET_ENV[key]}")
+            if owners.get(key_bytes, key) != key:
+                raise SettingsError(f"setting {key!r} holds the same key as {owners[key_bytes]!r}: "
+                                    f"the data keys and the ticket keys must differ")
+            owners[key_bytes] = key
+    if not result["olympix.session.secure"]:
+        raise SettingsError("setting 'olympix.session.secure' is false: production sends the session "
+                            "cookie over HTTPS only (set it to true)")
+    for key in HTTPS_URLS:
+        value = str(result.get(key) or "")
+        if value and not value.startswith("https://"):
+            raise SettingsError(f"setting {key!r} is {value!r}: production needs an https:// address")
+    for key, value in result.items():
+        debug = key.startswith("pyramid.debug_") or key in ("pyramid.reload_templates", "pyramid.reload_all")
+        if debug and asbool(value):
+            raise SettingsError(f"setting {key!r} is true: never in production (it shows internals "
+                                f"or reloads code)")
+
+
+def _is_local(host):
+    return not host or host in LOCAL_HOSTS or host.startswith("127.")
+
+
+def refuse_deployed_without_production(result):
+    """``olympix.production = false`` switches every check above off: not on a deployed site."""
+    url = str(result["sqlalchemy.url"])
+    if not url.startswith("sqlite"):
+        try:
+            host = make_url(url).host
+        except ArgumentError:
+            raise SettingsError("setting 'sqlalchemy.url' is not a database URL") from None
+        if not _is_local((host or "").strip("[]")):
+            raise SettingsError(
+                f"olympix.production = false with a database on {host!r}: that switches off every "
+                f"production check. Set olympix.production = true, or use a local database to develop.")
+    base = urlsplit(str(result.get("olympix.base_url", "")))
+    if base.scheme == "https" and not _is_local(base.hostname):
+        raise SettingsError(
+            f"olympix.production = false with the public address {result['olympix.base_url']!r}: that "
+            f"switches off every production check. Set olympix.production = true.")
