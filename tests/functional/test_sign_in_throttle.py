@@ -5,8 +5,6 @@ failures in 15 minutes for one e-mail (existing or not) sign-in answers
 "too many" without hashing anything; 50 failures from one address stop
 that address; the "account exists" mail of sign-up goes once an hour.
 """
-import secrets
-
 import pytest
 import webtest
 
@@ -15,19 +13,27 @@ from .helpers import sign_in, sign_up
 TOO_MANY = "Trop de tentatives"
 
 
+@pytest.fixture(scope="module")
+def redis_app(app_settings, redis_settings):
+    """The app with its shared store on Redis (built once: start-up compiles every template)."""
+    from olympix import main
+
+    return main({}, **{**app_settings, **redis_settings})
+
+
 @pytest.fixture(params=["database", "redis"])
-def env(request, app_settings, testapp, clock):
+def env(request, testapp, clock):
     """(browser, clock) on the app with its shared store on the database (no Redis) or on Redis."""
     if request.param == "database":
         return testapp, clock
     from pyramid.request import Request, apply_request_extensions
 
-    from olympix import main
     from olympix.interfaces import IClock
 
-    redis_settings = dict(request.getfixturevalue("redis_settings"))
-    redis_settings["olympix.redis.prefix"] += secrets.token_hex(3) + ":"  # this test's own keys
-    app = main({}, **{**app_settings, **redis_settings})
+    app = request.getfixturevalue("redis_app")
+    store = app.registry["olympix.shared_store"]
+    for key in store.client.scan_iter(match=store.prefix + "*", count=1000):  # the last test's counts
+        store.client.delete(key)
     probe = Request.blank("/")
     probe.registry = app.registry
     apply_request_extensions(probe)
