@@ -152,6 +152,12 @@ def check_code(request, user, purpose, typed):
     return (CodeCheck.WRONG if code.attempts_left > 0 else CodeCheck.VOID), code
 
 
+def release_code(request, code):
+    """Make a code just used live again (what it allowed was refused for another reason)."""
+    request.dbsession.execute(
+        update(VerificationCode).where(VerificationCode.id == code.id).values(used_at=None))
+
+
 def activate(request, user):
     user.state = UserState.ACTIVE
     user.activated_at = now(request)

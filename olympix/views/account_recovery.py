@@ -47,11 +47,20 @@ class RecoveryViews:
             user = accounts.find_user(request, email)
             if user is not None and not user.is_active:
                 user = None
-            result, _code = accounts.check_code(request, user, "reset", data["code"])
+            # The address is known to whoever asked; the names only once the code is right.
+            refused = schemas.password_context_problem(data["new_password"], email)
+            if refused:
+                raise FormError(refused, "new_password")
+            result, code = accounts.check_code(request, user, "reset", data["code"])
             if result is CodeCheck.WRONG:
                 raise FormError(WRONG_CODE, "code")
             if result is CodeCheck.VOID:
                 raise FormError(VOID_CODE, "code")
+            refused = schemas.password_context_problem(data["new_password"], email, user.first_name,
+                                                       user.last_name)
+            if refused:
+                accounts.release_code(request, code)  # a refused password does not spend the code
+                raise FormError(refused, "new_password")
             accounts.reset_password(request, user, data["new_password"])
             request.session.pop("reset_email", None)
             headers = sign_in(request, user)

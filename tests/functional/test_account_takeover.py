@@ -115,3 +115,25 @@ def test_reset_code_is_single_use_throttled_and_void_after_five_tries(testapp, m
     page = reset(testapp, VICTIM).follow()
     page = submit(page, code=last_code(mailbox, VICTIM), new_password="a fresh passphrase")
     assert page.status_int == 303
+
+
+def test_sign_up_refuses_the_demo_password_the_address_and_the_names(testapp, dbsession):
+    for password in ("olympix2024", "victim@example.test", "LovelaceAda1", "aaaaaaaa"):
+        page = sign_up(testapp, email=VICTIM, password=password)
+        assert page.status_int == 200 and "choisissez-en un autre" in page, password
+    assert dbsession.scalar(select(User)) is None
+
+
+def test_a_new_password_must_not_be_the_persons_own_words(app, testapp, make_user, mailbox):
+    make_user(VICTIM)
+    sign_in(testapp, VICTIM)
+    page = testapp.get("/account/@@password")
+    assert "trop proche" in submit(page, current_password="correct horse battery", new_password="Lovelace1815")
+    testapp.reset()
+    page = reset(testapp, VICTIM).follow()
+    code = last_code(mailbox, VICTIM)
+    assert "trop proche" in submit(page, code=code, new_password="victim@example.test")
+    refused = submit(page, code=code, new_password="Ada Lovelace 1815")
+    assert "trop proche" in refused
+    # the refused password did not spend the code
+    assert submit(page, code=code, new_password="a fresh passphrase").status_int == 303
