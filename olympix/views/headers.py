@@ -56,7 +56,8 @@ def security_headers(event):
             response.headers.setdefault(name, value)
     if request.environ.get("wsgi.url_scheme") == "https":
         response.headers.setdefault("Strict-Transport-Security", HSTS)
-    if not path.startswith("/static/") and signed_in(request):
+    if (not path.startswith("/static/") and "no-store" not in response.headers.get("Cache-Control", "")
+            and signed_in(request)):
         response.headers["Cache-Control"] = "no-store"
         response.headers.pop("Expires", None)
     response.headers.pop("Server", None)
