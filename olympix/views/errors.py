@@ -18,6 +18,7 @@ from pyramid.httpexceptions import (
 )
 from pyramid.renderers import render_to_response
 from pyramid.response import Response
+from pyramid_retry import is_error_retryable
 from pyramid.view import (
     exception_view_config,
     forbidden_view_config,
@@ -125,6 +126,14 @@ def client_error(exc, request):
 
 @exception_view_config(Exception)
 def failure(exc, request):
+    if is_error_retryable(request, exc):
+        # pyramid_retry replays the request and discards this answer: a
+        # deadlock or a lost race replayed is not an error (issue 15.7). Only
+        # a failure of the last attempt is logged as one.
+        log.info("replaying %s %s (attempt %d of %d) after %s", request.method, request.path,
+                 request.environ["retry.attempt"] + 1, request.environ["retry.attempts"],
+                 type(exc).__name__)
+        return Response(status=503)
     log.exception("unhandled error on %s %s", request.method, request.path)
     return error_response(request, 500, MESSAGES[500])
 
