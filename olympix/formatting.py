@@ -79,6 +79,14 @@ ROLE_NAMES = {
     Role.MANAGER: _("Manager"),
     Role.ADMIN: _("Administrator"),
 }
+#: The kinds of anomaly the managers follow (services/figures).
+ANOMALY_NAMES = {
+    "forged": _("Forged or unknown code"),
+    "repeated": _("Ticket scanned again"),
+    "wrong_place": _("Wrong gate or day"),
+    "code_voided": _("Code voided by wrong tries"),
+    "payment_burst": _("Burst of declined payments"),
+}
 #: Names of the time zones venues are in.
 ZONE_NAMES = {"Europe/Paris": _("Paris time"), "Pacific/Tahiti": _("Tahiti time")}
 
@@ -191,6 +199,9 @@ class Formatter:
 
     def role(self, role) -> str:
         return self._name(ROLE_NAMES, role)
+
+    def anomaly(self, kind) -> str:
+        return self._name(ANOMALY_NAMES, kind)
 
 
 def venue_zone(venue) -> tzinfo:
