@@ -14,7 +14,7 @@ from sqlalchemy.pool import NullPool
 
 from . import retry
 from .meta import Base  # noqa: F401
-from .accounts import User, UserState, VerificationCode  # noqa: F401
+from .accounts import AuthSession, ThrottleHit, User, UserState, VerificationCode  # noqa: F401
 from .audit import AuditEntry  # noqa: F401
 from .figures import SignIn, Visit  # noqa: F401
 from .catalogue import Event, EventState, Offer, OfferKind, Sport, Venue  # noqa: F401

@@ -10,6 +10,7 @@ import deform
 from ..i18n import PARIS, _
 from ..services import contact, event_drafts
 from ..services.content import FAQ_GROUPS
+from ..services.html import sanitize
 from .account import email_node
 from .base import CSRFSchema, Euros, slug_validator, strip
 
@@ -21,6 +22,12 @@ def body_validator(node, value):
         raise colander.Invalid(node, _("This text is too long."))
 
 
+def html_body_validator(node, value):
+    """The size of what is stored: the sanitiser escapes (``&`` → ``&amp;``), so a body grows."""
+    body_validator(node, value)
+    body_validator(node, sanitize(value))
+
+
 def title_node(title):
     return colander.SchemaNode(colander.String(), title=title, preparer=strip,
                                validator=colander.Length(min=1, max=200,
@@ -28,8 +35,10 @@ def title_node(title):
 
 
 def body_node(title, description=None, rows=12):
+    # HTML bodies (HTML_HELP) are sanitised before they are stored; event descriptions are stored as typed.
+    size = html_body_validator if description == HTML_HELP else body_validator
     return colander.SchemaNode(colander.String(), title=title, description=description,
-                               validator=colander.All(colander.Length(min=1), body_validator),
+                               validator=colander.All(colander.Length(min=1), size),
                                widget=deform.widget.TextAreaWidget(rows=rows))
 
 
