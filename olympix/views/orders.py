@@ -178,6 +178,10 @@ class OrderViews:
                    if t.state in ticket_service.LIVE_STATES]
         if not tickets or request.identity is None or request.identity.id != order.user_id:
             raise HTTPNotFound()
+        tickets = [t for t in tickets if not t.event.phone_only]  # their phone ticket only
+        if not tickets:
+            flash(request, ticket_service.PHONE_ONLY, "info")
+            return HTTPSeeOther(order_url(request, order))
         if not all(ticket_service.is_visible(request, t.event) for t in tickets):
             flash(request, _("Your tickets are not available yet."), "info")
             return HTTPSeeOther(order_url(request, order))
