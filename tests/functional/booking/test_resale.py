@@ -185,9 +185,17 @@ def test_a_scanned_or_cancelled_ticket_closes_its_listing(testapp, buyer, make_e
 
     in_request(app, lambda request: change_state(request.dbsession, first, "scanned", at=now(request)))
     in_request(app, lambda request: change_state(request.dbsession, second, "deactivated", at=now(request)))
+    # a used ticket cannot be put on resale again (withdrawn first to try)
+    refused = testapp.post(f"/tickets/{first}/@@resell", {"csrf_token": csrf}).follow()
+    assert "déjà en revente" in refused.text or "ne peut plus être revendu" in refused.text
     testapp.reset()
     page = testapp.get(f"/events/{event.slug}")
     assert page.html.find(id="resale") is None
     fresh(dbsession)
     assert sorted(dbsession.scalars(select(ResaleListing.state))) == ["closed", "closed"]
     assert in_request(app, lambda request: resale.open_listings(request, request.dbsession.get(Event, event.id))) == []
+    sign_in(testapp, SELLER)
+    refused = testapp.post(f"/tickets/{first}/@@resell", {"csrf_token": csrf_token(testapp)}).follow()
+    assert "ne peut plus être revendu" in refused.text
+    fresh(dbsession)
+    assert dbsession.scalar(select(func.count(ResaleListing.id))) == 2

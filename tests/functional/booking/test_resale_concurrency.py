@@ -154,3 +154,44 @@ def test_a_sale_and_a_gate_scan_of_the_sellers_ticket_at_once(app, listed, make_
         assert buyer_tickets == 0 and results["sale"] in ("refunded", "refund pending")
         assert dbsession.scalar(select(func.count(Refund.id))) == 1
         assert dbsession.scalar(select(Order.state).where(Order.reference == reference)) == "cancelled"
+
+
+def test_a_listing_and_a_gate_scan_at_once_never_both_count(mariadb, testapp, buyer, make_event, sandbox, dbsession,
+                                                            app, clock, make_user):
+    """The scan commits first: the listing is refused. The listing first: the scan still admits the holder
+    (a listed ticket works until sold) and the listing is closed, never offered, never sold."""
+    sandbox_client, pay_app = sandbox
+    event = make_event(capacity=10, starts_in=timedelta(hours=14))
+    _page, to_provider = hold_and_pay_page(testapp, event)
+    testapp.get(local(pay_at_provider(sandbox_client, to_provider, CARD_OK).location))
+    fresh(dbsession)
+    ticket_id = dbsession.scalar(select(Ticket.id).order_by(Ticket.id))
+    code = code_of(app, ticket_id)
+    clock.advance(hours=12)  # the gates are open; resale closes in two hours
+    barrier = threading.Barrier(2)
+    results = {}
+
+    def list_it():
+        def run(request):
+            ticket = request.dbsession.get(Ticket, ticket_id)
+            return resale.list_ticket(request, ticket, request.dbsession.get(User, ticket.owner_id)).id
+        barrier.wait(30)
+        try:
+            results["listing"] = in_request(app, run)
+        except resale.ResaleRefused as refusal:
+            results["listing"] = refusal.message
+
+    def scan():
+        barrier.wait(30)
+        results["scan"] = scan_at_gate(app, dbsession, make_user, event, code)
+
+    threads = [threading.Thread(target=list_it), threading.Thread(target=scan)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert results["scan"] == ("admit", "admitted")
+    offered = in_request(app, lambda request: resale.open_listings(request, request.dbsession.get(Event, event.id)))
+    assert offered == []  # whichever came first, nothing of a used ticket is on sale
+    fresh(dbsession)
+    assert dbsession.scalar(select(func.count(ResaleListing.id)).where(ResaleListing.state == "open")) == 0
