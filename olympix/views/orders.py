@@ -77,7 +77,8 @@ class PayForm(FormView):
     def seat_labels(self):
         fmt = self.request.fmt
         return [self.request.localizer.translate(_("%(offer)s %(unit)s — seat %(seat)s of %(seats)s", mapping={
-                    "offer": fmt.offer_name(line.offer.kind), "unit": unit + 1, "seat": seat + 1,
+                    "offer": self.request.localizer.translate(_("Official resale")) if line.resale_listing_id
+                    else fmt.offer_name(line.offer.kind), "unit": unit + 1, "seat": seat + 1,
                     "seats": line.seats_per_unit}))
                 for line in self.order.lines
                 for unit in range(line.quantity) for seat in range(line.seats_per_unit)]

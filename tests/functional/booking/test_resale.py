@@ -65,6 +65,7 @@ def test_whole_resale_journey(testapp, buyer, make_event, make_user, sandbox, db
     held = page.forms[next(k for k, f in page.forms.items() if f.action.endswith("@@buy-resale"))].submit()
     assert held.status_int == 303 and "/orders/" in held.location
     order_page = held.follow()
+    assert "Revente officielle × 1 (1 place)" in order_page.text  # not "Duo"
     assert seats_left_now(dbsession, event) == 8  # a resale takes no seat of the event
     to_provider = order_page.forms["form"].submit("submit")
     assert "Payer 40,00" in order_page.text or to_provider.status_int == 303
