@@ -149,6 +149,29 @@ def _charts(request, tables):
     }
 
 
+# Per-day tables: on the page, days where every count is zero are left out
+# (fourteen rows of zeros came before the first sale); the charts and the CSV
+# keep every day. What each says when no day is left.
+PER_DAY_EMPTY = {
+    "sales_per_day": _("No sales in this period."),
+    "connections_per_day": _("No connections in this period."),
+    "anomalies_per_day": _("No anomalies in this period."),
+}
+
+
+def _days_with_something(spec, rows):
+    counted = [c.key for c in spec.columns if c.kind in ("int", "money")]
+    return [row for row in rows if any(row[key] for key in counted)]
+
+
+def _shown(tables):
+    """The rows the page lists: the per-day tables without their empty days."""
+    shown = dict(tables)
+    for name in PER_DAY_EMPTY:
+        shown[name] = _days_with_something(figures.TABLES[name], tables[name])
+    return shown
+
+
 @view_config(context=FiguresPage, renderer=T.format("figures"), permission=Permission.STATS_VIEW)
 def figures_view(context, request):
     period, problem = _period_of(request)
@@ -156,7 +179,8 @@ def figures_view(context, request):
         return _csv(request, period)
     tables = figures.all_tables(request, period)
     return {
-        "period": period, "problem": problem, "tables": tables, "specs": figures.TABLES,
+        "period": period, "problem": problem, "tables": _shown(tables), "specs": figures.TABLES,
+        "empty": PER_DAY_EMPTY,
         "totals": figures.totals(tables), "charts": _charts(request, tables),
         "csv_url": lambda name: request.resource_url(context, query={
             "from": period.first.isoformat(), "to": period.last.isoformat(), "format": "csv", "table": name}),
