@@ -37,6 +37,8 @@ def nav_items(request):
     for item in request.registry.get("olympix.nav", []):
         if request.has_permission(item.permission, request.root):
             names = [name for name in item.path.split("/") if name]
+            if item.path.endswith("/"):
+                names.append("")  # a folder: its URL ends with a slash
             links.append(NavLink(item.title, request.resource_url(request.root, *names),
                                  request.path.startswith(item.path)))
     return links
@@ -76,6 +78,7 @@ def includeme(config):
     config.add_directive("add_account_section", add_account_section)
     # Each area's nav items, account panels and template helpers.
     config.include(".catalogue")
+    config.include(".queue")  # the waiting room in front of queued sales (its view predicate)
     config.include(".orders")
     config.include(".tickets")
     config.include(".content")
