@@ -8,6 +8,7 @@ screenshots of each.
 import pytest
 
 from tests.browser.test_gate_page import browser, server, shot, world  # noqa: F401 (fixtures)
+from tests.browser.waiting import wait_for
 
 pytestmark = pytest.mark.browser
 SIZES = [(320, 568), (390, 844), (1280, 800)]
@@ -51,10 +52,10 @@ def test_the_overlay_verdict_word_fits(server, world, browser, width, height, la
         before = page.locator("#gate-verdict").get_attribute("data-scan")
         page.keyboard.type(code, delay=1)
         page.keyboard.press("Enter")
-        page.wait_for_function(
-            f"(() => {{ const v = document.getElementById('gate-verdict');"
-            f" return !v.hidden && v.dataset.scan !== {before!r}; }})()" if before else
-            "!document.getElementById('gate-verdict').hidden")
+        wait_for(page,
+                 f"(() => {{ const v = document.getElementById('gate-verdict');"
+                 f" return !v.hidden && v.dataset.scan !== {before!r}; }})()" if before else
+                 "!document.getElementById('gate-verdict').hidden")
         assert verdict in page.locator("#gate-verdict").get_attribute("class")
         assert_fits(page, "#gate-verdict .verdict-word", width)
         shot(page, f"{verdict}-{lang}-{width}")
