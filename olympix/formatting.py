@@ -120,6 +120,7 @@ DATETIME_STYLES = ("long", "short", "numeric", "seconds")
 #: spells the month so that 04/08 is never read as April the 8th.
 NUMERIC = {"fr": ("dd/MM/y HH:mm", "dd/MM/y HH:mm:ss", "dd/MM/y"),
            "en": ("d MMM y, h:mm a", "d MMM y, h:mm:ss a", "d MMM y")}
+DAY_LABEL = {"fr": "dd/MM", "en": "d MMM"}
 
 
 class Formatter:
@@ -191,6 +192,8 @@ class Formatter:
             return format_skeleton("MMMEd", day, locale=self.locale)
         if style == "numeric":
             return format_date(day, NUMERIC[self.locale][2], locale=self.locale)
+        if style == "day":  # a chart's axis: "04/08" / "4 Aug"
+            return format_date(day, DAY_LABEL[self.locale], locale=self.locale)
         raise ValueError(f"unknown style {style!r}")
 
     def time(self, when: datetime, tz: tzinfo | None = None, zone: bool = False) -> str:

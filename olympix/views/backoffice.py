@@ -109,14 +109,15 @@ def _period_of(request):
     return period, problem
 
 
-def _day_label(day):
-    return day.strftime("%d/%m")
+def _day_label(request, day):
+    """A chart's day in the reader's way: 04/08 (fr), 4 Aug (en)."""
+    return request.fmt.date(day, "day")
 
 
 def _charts(request, tables):
     tr = request.localizer.translate
     no_data = tr(_("No data for this period"))
-    days = [_day_label(r["day"]) for r in tables["sales_per_day"]]
+    days = [_day_label(request, r["day"]) for r in tables["sales_per_day"]]
     sales = tables["sales_per_day"]
     conn = tables["connections_per_day"]
     anomalies = tables["anomalies_per_day"]
@@ -138,14 +139,14 @@ def _charts(request, tables):
         "connections_per_day": charts.line_chart(
             tr(_("Connections per day")),
             tr(_("Line chart: sign-ins and distinct visitors each day of the period.")),
-            [_day_label(r["day"]) for r in conn],
+            [_day_label(request, r["day"]) for r in conn],
             [(tr(_("Sign-ins")), [r["sign_ins"] for r in conn]),
              (tr(_("Distinct visitors")), [r["visitors"] for r in conn])], no_data=no_data),
         "anomalies_per_day": charts.bar_chart(
             tr(_("Anomalies per day")),
             tr(_("Bar chart: anomalies detected each day (forged codes, repeated scans, wrong gate or day, "
                  "codes voided by wrong tries, bursts of declined payments).")),
-            [_day_label(r["day"]) for r in anomalies], [r["total"] for r in anomalies], no_data=no_data),
+            [_day_label(request, r["day"]) for r in anomalies], [r["total"] for r in anomalies], no_data=no_data),
     }
 
 
