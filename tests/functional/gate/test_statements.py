@@ -21,7 +21,9 @@ def counted(engine):
     seen = []
 
     def statement(conn, cursor, text, params, context, executemany):
-        seen.append(text.split(None, 1)[0].upper())
+        word = text.split(None, 1)[0].upper()
+        if word != "BEGIN":  # SQLite only: models/__init__.py opens its transactions explicitly
+            seen.append(word)
 
     def commit(conn):
         seen.append("COMMIT")
@@ -54,7 +56,7 @@ def test_an_admit_is_one_read_one_update_one_insert_and_the_commit(testapp, app,
     with counted(engine) as seen:
         answer = testapp.post_json("/api/gate/scans", {"code": code}, headers=headers).json
     assert answer["verdict"] == "admit"
-    assert seen == ["SELECT", "UPDATE", "INSERT", "INSERT", "COMMIT"], seen
+    assert seen == ["SELECT", "UPDATE", "INSERT", "COMMIT"], seen
     history = dbsession.scalars(select(TicketHistory).where(TicketHistory.ticket_id == ticket_id)).all()
     assert [(h.from_state, h.to_state, h.actor_id, h.reason) for h in history] == [
         ("paid", "scanned", agent_id, "Porte A")]
