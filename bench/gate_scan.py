@@ -34,7 +34,7 @@ from olympix.security import atrest  # noqa: E402
 from olympix.security.keyring import Keyring  # noqa: E402
 from olympix.services.clock import SystemClock  # noqa: E402
 from tests.conftest import TEST_SETTINGS  # noqa: E402
-from tests.functional.gate.world import build_world  # noqa: E402
+from tests.factories.gate import build_world  # noqa: E402
 
 
 def timed(n, fn):

@@ -1,22 +1,19 @@
-"""The catalogue as people search it: queries, prices, dates, seats-left hints.
+"""The catalogue as people search it: the queries, and where each session stands.
 
-Views call these helpers instead of building queries; the booking, ticket and
-back-office areas reuse :func:`format_price` and :func:`format_when` so money
-and dates read the same everywhere.
+Views call these instead of building queries; how a price or a date reads is
+olympix/formatting.py's business, what a card shows is views/event_cards.py's.
 """
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from decimal import Decimal
+from enum import Enum
 
-from babel.dates import format_date, format_skeleton, format_time
-from babel.numbers import format_currency, format_decimal
 from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import selectinload
 
-from ..i18n import PARIS, _, translate
+from ..i18n import PARIS
 from ..models import Event, EventState, Offer, Sport, Venue
 from .clock import now
 
@@ -27,38 +24,6 @@ FEW_SEATS = 20
 
 def lang(request) -> str:
     return "fr" if request.locale_name == "fr" else "en"
-
-
-# -- money and dates ---------------------------------------------------------
-
-def format_price(request, cents: int) -> str:
-    """Integer cents as the person reads euros: "45,00 €" (fr), "€45.00" (en)."""
-    return format_currency(Decimal(cents) / 100, "EUR", locale=request.locale_name)
-
-
-def format_count(request, number: int) -> str:
-    """A count as the language writes it: "2 000" (fr), "2,000" (en)."""
-    return format_decimal(number, locale=request.locale_name)
-
-
-def format_when(request, when: datetime, style: str = "long") -> str:
-    """An aware datetime in Paris local time, written for the language.
-
-    ``style="long"``: "dimanche 4 août 2024 à 20:00" / "Sunday, August 4, 2024
-    at 8:00 PM"; ``"short"``: "dim. 4 août 2024, 20:00" for cards and tables.
-    """
-    local = when.astimezone(PARIS)
-    locale = request.locale_name
-    clock = format_time(local, "short", locale=locale)
-    if style == "short":
-        day = format_skeleton("yMMMEd", local, locale=locale)
-        return translate(request, _("${date}, ${time}", mapping={"date": day, "time": clock}))
-    day = format_date(local, "full", locale=locale)
-    return translate(request, _("${date} at ${time}", mapping={"date": day, "time": clock}))
-
-
-def format_time_of_day(request, when: datetime) -> str:
-    return format_time(when.astimezone(PARIS), "short", locale=request.locale_name)
 
 
 # -- what the public sees ----------------------------------------------------
@@ -83,8 +48,9 @@ def cities(request) -> list[str]:
 
 
 def upcoming(request, limit: int = 3) -> list[Event]:
-    """The next sessions on sale, for the home page."""
-    query = (select(Event).where(public_clause(now(request)))
+    """The next sessions on sale (not started yet), for the home page."""
+    current = now(request)
+    query = (select(Event).where(public_clause(current), Event.starts_at > current)
              .order_by(Event.starts_at, Event.id).limit(limit)
              .options(selectinload(Event.offers)))
     return list(request.dbsession.scalars(query))
@@ -143,7 +109,9 @@ def search_clauses(request, filters: dict) -> list:
     if (max_price := filters.get("max_price")) is not None:
         offer.append(Offer.price_cents <= int(max_price * 100))
     if filters.get("seats"):
-        # "Seats left" means at least one offer can still be bought whole.
+        # "Seats left" means on sale (not started) with at least one offer
+        # that can still be bought whole.
+        clauses.append(Event.starts_at > now(request))
         offer.append(Offer.seats <= Event.seats_left)
     if len(offer) > 1:
         clauses.append(exists().where(*offer))
@@ -182,37 +150,35 @@ def offer_available(event: Event, offer: Offer) -> bool:
     return event.seats_left >= offer.seats
 
 
+class SaleStatus(str, Enum):
+    """Where a session stands for a buyer: what its card, badge and filters say."""
+
+    ON_SALE = "on_sale"
+    FEW_LEFT = "few_left"
+    SOLD_OUT = "sold_out"
+    IN_PROGRESS = "in_progress"  # started: sales are closed, the session is on
+    OVER = "over"
+    UNPUBLISHED = "unpublished"  # staff preview only
+
+
+def sale_status(request, event: Event) -> SaleStatus:
+    """The truth about a session now: tickets are sold until it starts."""
+    current = now(request)
+    if event.state != EventState.PUBLISHED:
+        return SaleStatus.UNPUBLISHED
+    if event.ends_at <= current:
+        return SaleStatus.OVER
+    if event.starts_at <= current:
+        return SaleStatus.IN_PROGRESS
+    if event.seats_left <= 0 or (event.offers and not any(offer_available(event, o) for o in event.offers)):
+        return SaleStatus.SOLD_OUT
+    if event.seats_left <= max(FEW_SEATS, event.capacity // 10):
+        return SaleStatus.FEW_LEFT
+    return SaleStatus.ON_SALE
+
+
 def is_over(request, event: Event) -> bool:
     return event.ends_at <= now(request)
-
-
-@dataclass(frozen=True)
-class SeatsHint:
-    css: str  # badge class
-    text: str  # translated
-
-
-def seats_hint(request, event: Event) -> SeatsHint:
-    """A badge for the seats left: sold out, only a few left, or available."""
-    left = event.seats_left
-    if left <= 0:
-        return SeatsHint("badge-muted", translate(request, _("Sold out")))
-    if left <= max(FEW_SEATS, event.capacity // 10):
-        return SeatsHint("badge-warn", translate(request, _("Only ${count} seats left", mapping={"count": format_count(request, left)})))
-    return SeatsHint("badge-ok", translate(request, _("Available")))
-
-
-OFFER_NAMES = {"solo": _("Solo"), "duo": _("Duo"), "family": _("Family")}
-OFFER_DESCRIPTIONS = {"solo": _("1 seat"), "duo": _("2 seats side by side"),
-                      "family": _("4 seats side by side")}
-
-
-def offer_name(request, kind: str) -> str:
-    return translate(request, OFFER_NAMES.get(kind, kind))
-
-
-def offer_description(request, kind: str) -> str:
-    return translate(request, OFFER_DESCRIPTIONS.get(kind, ""))
 
 
 def image_url(request, event: Event) -> str:

@@ -24,9 +24,24 @@ def add_nav_item(config, path, title, permission, order=50):
     config.registry["olympix.nav"].sort(key=lambda item: item.order)
 
 
+@dataclass(frozen=True)
+class NavLink:
+    title: str
+    url: str
+    current: bool  # the page shown is under this entry
+
+
 def nav_items(request):
-    return [item for item in request.registry.get("olympix.nav", [])
-            if request.has_permission(item.permission, request.root)]
+    """The entries of the main navigation this person may follow."""
+    links = []
+    for item in request.registry.get("olympix.nav", []):
+        if request.has_permission(item.permission, request.root):
+            names = [name for name in item.path.split("/") if name]
+            if item.path.endswith("/"):
+                names.append("")  # a folder: its URL ends with a slash
+            links.append(NavLink(item.title, request.resource_url(request.root, *names),
+                                 request.path.startswith(item.path)))
+    return links
 
 
 def add_account_section(config, template, order=50):
@@ -63,7 +78,7 @@ def includeme(config):
     config.add_directive("add_account_section", add_account_section)
     # Each area's nav items, account panels and template helpers.
     config.include(".catalogue")
-    config.include(".shop")
+    config.include(".queue")  # the waiting room in front of queued sales (its view predicate)
     config.include(".orders")
     config.include(".tickets")
     config.include(".content")

@@ -1,5 +1,5 @@
-"""The back office's own pages: its home, the managers' figures and the audit
-log (administrators). Account deactivation is with people and roles
+"""The back office's own pages: its home and the managers' figures. The audit
+log is in views/audit.py; account deactivation is with people and roles
 (views/people.py).
 
 What the home offers is computed from permissions on the resources
@@ -7,23 +7,18 @@ What the home offers is computed from permissions on the resources
 """
 import csv
 import io
-import math
 from dataclasses import dataclass
 
-from babel.numbers import format_currency
 from pyramid.httpexceptions import HTTPNotFound
 from pyramid.response import Response
 from pyramid.view import view_config
-from sqlalchemy import func, select
 
 from ..i18n import _
-from ..models import AuditEntry, User
-from ..resources.backoffice import AuditLogPage, BackofficeFolder, FiguresPage
+from ..resources.backoffice import BackofficeFolder, FiguresPage
 from ..security.permissions import Permission
-from ..services import audit, charts, figures
+from ..services import charts, figures
 
 T = "olympix:templates/backoffice/{}.jinja2"
-AUDIT_PAGE_SIZE = 50
 
 
 @dataclass(frozen=True)
@@ -93,15 +88,6 @@ def sections_for(request):
 
 def includeme(config):
     config.add_nav_item("/backoffice/", _("Back office"), Permission.BACKOFFICE_VIEW, order=80)
-    config.add_subscriber(_backoffice_names, "pyramid.events.BeforeRender")
-
-
-def _backoffice_names(event):
-    request = event.get("request")
-    if request is None:
-        return
-    event.update(ANOMALY_NAMES=figures.ANOMALY_NAMES, OFFER_NAMES=figures.OFFER_NAMES,
-                 euros_text=lambda euros: format_currency(euros, "EUR", locale=request.locale_name))
 
 
 # --- home -------------------------------------------------------------------
@@ -111,14 +97,7 @@ def home(context, request):
     glance = None
     figures_page = _resource(request, ("backoffice", "figures"))
     if figures_page is not None and request.has_permission(Permission.STATS_VIEW, figures_page):
-        today = figures.paris_day(figures.now(request))
-        period = figures.Period(today, today)
-        glance = {
-            "sales": figures.sales_per_day(request, period)[0],
-            "connections": figures.connections_per_day(request, period)[0],
-            "anomalies": figures.anomalies_per_day(request, period)[0],
-            "inside": sum(r["inside"] for r in figures.inside_now(request, period)),
-        }
+        glance = figures.glance(request)
     return {"sections": sections_for(request), "glance": glance}
 
 
@@ -154,7 +133,7 @@ def _charts(request, tables):
         "sales_per_offer": charts.bar_chart(
             tr(_("Tickets sold per offer")),
             tr(_("Bar chart: tickets sold with the Solo, Duo and Family offers.")),
-            [tr(figures.OFFER_NAMES[r["offer"]]) for r in offers], [r["tickets"] for r in offers],
+            [request.fmt.offer_name(r["offer"]) for r in offers], [r["tickets"] for r in offers],
             no_data=no_data),
         "connections_per_day": charts.line_chart(
             tr(_("Connections per day")),
@@ -181,7 +160,6 @@ def figures_view(context, request):
         "totals": figures.totals(tables), "charts": _charts(request, tables),
         "csv_url": lambda name: request.resource_url(context, query={
             "from": period.first.isoformat(), "to": period.last.isoformat(), "format": "csv", "table": name}),
-        "PARIS": figures.PARIS,
     }
 
 
@@ -199,9 +177,9 @@ def _csv(request, period):
         for column in spec.columns:
             value = row.get(column.key)
             if column.key == "kind":
-                value = request.localizer.translate(figures.ANOMALY_NAMES[value])
+                value = request.fmt.anomaly(value)
             elif column.key == "offer":
-                value = request.localizer.translate(figures.OFFER_NAMES[value])
+                value = request.fmt.offer_name(value)
             values.append(figures.cell_text(column, value))
         writer.writerow(values)
     filename = f"olympix-{name}-{period.first.isoformat()}-{period.last.isoformat()}.csv"
@@ -210,41 +188,3 @@ def _csv(request, period):
     response.content_disposition = f'attachment; filename="{filename}"'
     response.cache_control = "no-store"
     return response
-
-
-# --- audit log --------------------------------------------------------------
-
-@view_config(context=AuditLogPage, renderer=T.format("audit"), permission=Permission.ADMIN)
-def audit_log(context, request):
-    db = request.dbsession
-    actions = db.scalars(select(AuditEntry.action).distinct().order_by(AuditEntry.action)).all()
-    action = request.params.get("action", "")[:64]
-    if action not in actions:
-        action = ""
-    query = select(AuditEntry, User).outerjoin(User, User.id == AuditEntry.actor_id)
-    count = select(func.count(AuditEntry.id))
-    if action:
-        query = query.where(AuditEntry.action == action)
-        count = count.where(AuditEntry.action == action)
-    total = db.scalar(count)
-    pages = max(1, math.ceil(total / AUDIT_PAGE_SIZE))
-    try:
-        page = min(max(1, int(request.params.get("page", "1")[:6])), pages)
-    except ValueError:
-        page = 1
-    rows = db.execute(query.order_by(AuditEntry.seq.desc())
-                      .limit(AUDIT_PAGE_SIZE).offset((page - 1) * AUDIT_PAGE_SIZE)).all()
-    broken = None
-    verified = request.params.get("verify") == "1"
-    if verified:
-        broken = audit.first_broken_entry(db)
-
-    def page_url(number):
-        query = {"page": number}
-        if action:
-            query["action"] = action
-        return request.resource_url(context, query=query)
-
-    return {"rows": rows, "actions": actions, "action": action, "page": page, "pages": pages,
-            "total": total, "page_url": page_url, "verified": verified, "broken": broken,
-            "PARIS": figures.PARIS}

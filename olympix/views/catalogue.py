@@ -1,12 +1,13 @@
 """The catalogue: the search page (``/events``) and the event page (``/events/<slug>``)."""
-from pyramid.events import BeforeRender
 from pyramid.view import view_config, view_defaults
 
 from ..i18n import _, translate
+from ..models.catalogue import OfferKind
 from ..resources.catalogue import EventResource, EventsFolder
 from ..schemas.catalogue import FILTER_NAMES, parse_filters
 from ..security.permissions import Permission
-from ..services import catalogue
+from ..services import booking, catalogue, resale
+from .event_cards import event_card, offer_rows
 
 TEMPLATE = "olympix:templates/catalogue/{}.jinja2"
 
@@ -31,10 +32,11 @@ class CatalogueViews:
             "filters": filters,
             "ignored": [translate(request, title) for title in ignored],
             "page": page,
+            "cards": [event_card(request, event) for event in page.items],
             "sports": [(s.slug, s.name(lang)) for s in sports],
             "venues": [(v.slug, v.name(lang)) for v in venues],
             "cities": cities,
-            "offer_kinds": [(k, catalogue.offer_name(request, k)) for k in catalogue.OFFER_NAMES],
+            "offer_kinds": [(k, request.fmt.offer_name(k)) for k in OfferKind],
             "page_url": lambda number: self._page_url(filters, number),
             "clear_url": request.resource_url(self.context),
         }
@@ -54,24 +56,19 @@ class CatalogueViews:
 
     @view_config(context=EventResource, renderer=TEMPLATE.format("event"))
     def event(self):
-        event = self.context.event
+        request, event = self.request, self.context.event
         return {
             "event": event,
+            "card": event_card(request, event),
             "offers": list(event.offers),
-            "over": catalogue.is_over(self.request, event),
+            "offer_rows": offer_rows(request, event),
+            "on_sale": booking.on_sale(event, booking.now(request)),
+            # "Revente officielle": (listing, offer name, price) of each ticket on resale.
+            "resale": [(listing, request.fmt.offer_name(listing.ticket.order_line.offer.kind),
+                        request.fmt.money(listing.price_cents))
+                       for listing in resale.open_listings(request, event)],
         }
-
-
-def catalogue_helpers(event):
-    """Template helpers for every area that shows sessions, prices or dates."""
-    request = event.get("request")
-    if request is None:
-        return
-    event["format_price"] = lambda cents: catalogue.format_price(request, cents)
-    event["format_when"] = lambda when, style="long": catalogue.format_when(request, when, style)
-    event["catalogue"] = catalogue
 
 
 def includeme(config):
     config.add_nav_item("/events", _("Events"), Permission.SITE_VIEW, order=10)
-    config.add_subscriber(catalogue_helpers, BeforeRender)

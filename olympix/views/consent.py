@@ -26,7 +26,9 @@ def consent_choice(request):
 @view_config(context=Root, name="cookies", renderer="olympix:templates/site/cookies.jinja2",
              permission=Permission.SITE_VIEW, request_method="GET")
 def cookie_settings(request):
-    return {"next": safe_next(request, request.params.get("next"))}
+    target = safe_next(request, request.params.get("next"))
+    # The form posts the path back: safe_next only takes paths on this site.
+    return {"next": target[len(request.application_url):] or "/"}
 
 
 # No CSRF token: the only effect is a preference cookie in the sender's own

@@ -47,17 +47,3 @@ class BookForm(FormView):
         except booking.BookingRefused as refused:
             raise FormError(refused.message) from None
         return HTTPSeeOther(self.request.resource_url(self.request.root, "orders", order.reference))
-
-
-EVENT_PAGE = "olympix:templates/catalogue/event.jinja2"
-
-
-def on_sale_for_the_event_page(event):  # TRANSITION (issue 9): goes once views/catalogue.py passes on_sale
-    """The event page includes _book_form.jinja2, which reads ``on_sale``: give it until its view does."""
-    values = event.rendering_val
-    if event.get("renderer_name") == EVENT_PAGE and isinstance(values, dict) and "on_sale" not in values:
-        event["on_sale"] = booking.on_sale(values["event"], booking.now(event["request"]))
-
-
-def includeme(config):
-    config.add_subscriber(on_sale_for_the_event_page, "pyramid.events.BeforeRender")

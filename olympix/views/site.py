@@ -5,6 +5,8 @@ from pyramid.view import view_config
 from ..i18n import LANG_COOKIE, LANGUAGES
 from ..resources.root import Root
 from ..security.permissions import Permission
+from ..services import catalogue
+from .event_cards import event_card
 from .navigation import safe_next
 
 LANG_MAX_AGE = 365 * 24 * 3600
@@ -13,7 +15,7 @@ LANG_MAX_AGE = 365 * 24 * 3600
 @view_config(context=Root, renderer="olympix:templates/site/home.jinja2",
              permission=Permission.SITE_VIEW)
 def home(request):
-    return {}
+    return {"upcoming": [event_card(request, event) for event in catalogue.upcoming(request, 3)]}
 
 
 @view_config(context=Root, name="lang", permission=Permission.SITE_VIEW)

@@ -34,16 +34,21 @@ def test_visitor_sees_published_sessions_not_over_by_date(testapp, catalogue):
     assert "/static/img/sports/athletics.svg" in page
     assert "Stade de France, Saint-Denis" in page
     assert "45,00" in page and "à partir de" in page
-    assert "Complet" in page and "Plus que 3 places" in page and "Places disponibles" in page
+    assert "Complet" in page and "Plus que 3 places" in page and "En vente" in page
     assert [a for a in page.html.select("a.btn")
             if a["href"] == "http://localhost/events/sprint" and "Réserver" in a.text]
+    # the session that has started says so, and offers no booking
+    live = next(card for card in page.html.select("article.card") if TITLES["live"] in card.text)
+    assert "En cours : ventes closes" in live.text and "Réserver" not in live.text
+    assert "En vente" not in live.text
 
 
 def test_nav_has_events(testapp, catalogue):
     page = testapp.get("/")
     assert page.html.find("a", href="http://localhost/events", string="Épreuves")
     # the home page shows the next sessions
-    assert "Prochaines sessions" in page and TITLES["live"] in page
+    assert "Prochaines sessions" in page and TITLES["sprint"] in page
+    assert TITLES["live"] not in page  # started: no longer on sale
 
 
 @pytest.mark.parametrize("query, expected", [
@@ -57,8 +62,8 @@ def test_nav_has_events(testapp, catalogue):
     ("max_price=30", ["heats"]),
     ("max_price=45,00", ["sprint", "heats"]),
     ("max_price=45.5", ["sprint", "heats"]),
-    ("seats=1", ["live", "sprint", "judo"]),
-    ("seats=on", ["live", "sprint", "judo"]),
+    ("seats=1", ["sprint", "judo"]),  # "live" has started: no seat can be bought
+    ("seats=on", ["sprint", "judo"]),
     ("q=finale", ["sprint", "judo"]),  # French title
     ("q=FINAL", ["sprint", "judo"]),  # English title, any case
     ("q=heats", ["heats"]),
@@ -97,7 +102,7 @@ def test_the_search_form_works_without_javascript(testapp, catalogue):
     form["seats"] = True
     page = form.submit()
     assert "sport=athletics" in page.request.url and "seats=1" in page.request.url
-    assert found(page) == ["live", "sprint"]
+    assert found(page) == ["sprint"]
 
 
 @pytest.mark.parametrize("query, field", [

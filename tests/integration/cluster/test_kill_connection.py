@@ -22,7 +22,7 @@ from olympix.models.gate import Scan
 from olympix.services.payment_gateway import sign_notification
 from tests.conftest import MARIADB
 from tests.functional.gate.conftest import csrf_of
-from tests.functional.gate.world import build_world
+from tests.factories.gate import build_world
 from tests.functional.helpers import sign_in
 
 pytestmark = pytest.mark.mariadb

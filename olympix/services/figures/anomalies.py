@@ -1,0 +1,139 @@
+"""The anomalies (the key risk indicator): forged and repeated scans, wrong places,
+codes voided by wrong tries, bursts of declined payments."""
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import timedelta
+
+from sqlalchemy import and_, func, select
+
+from ...i18n import PARIS, _
+from ...models import Order, Payment, Ticket, User, VerificationCode
+from ...models.gate import Gate, Scan
+from ..clock import paris_day
+from .period import bucket_day, hour_bucket, in_period
+from .tables import ANOMALY_KINDS, SCAN_ANOMALIES
+
+BURST_WINDOW = timedelta(minutes=10)  # declined payments from one account…
+BURST_MIN = 3  # …at least this many within the window
+DETAILS_LIMIT = 2000
+
+# --- anomalies (the KRI) --------------------------------------------------
+
+def _scan_anomaly_counts(db, period):
+    bucket = hour_bucket(db, Scan.at)
+    return db.execute(
+        select(bucket, Scan.reason, func.count(Scan.id))
+        .where(in_period(Scan.at, period), Scan.reason.in_(SCAN_ANOMALIES))
+        .group_by(bucket, Scan.reason)
+    ).all()
+
+
+def _voided_code_counts(db, period):
+    bucket = hour_bucket(db, VerificationCode.voided_at)
+    return db.execute(
+        select(bucket, func.count(VerificationCode.id))
+        .where(VerificationCode.voided_reason == "wrong_tries", in_period(VerificationCode.voided_at, period))
+        .group_by(bucket)
+    ).all()
+
+
+def payment_bursts(request, period):
+    """Runs of ≥ BURST_MIN declined payments of one account within BURST_WINDOW.
+
+    A burst is dated by its first payment (which falls in the period). SQL
+    keeps only accounts with enough failures; the runs are found in Python.
+    """
+    db = request.dbsession
+    window = and_(Payment.created_at >= period.start - BURST_WINDOW, Payment.created_at < period.end)
+    suspects = select(Order.user_id).join(Payment, Payment.order_id == Order.id) \
+        .where(Payment.status == "failed", window) \
+        .group_by(Order.user_id).having(func.count(Payment.id) >= BURST_MIN)
+    rows = db.execute(
+        select(Order.user_id, User.email, Payment.created_at, Payment.amount_cents, Payment.failure_reason)
+        .join(Order, Order.id == Payment.order_id).join(User, User.id == Order.user_id)
+        .where(Payment.status == "failed", window, Order.user_id.in_(suspects))
+        .order_by(Order.user_id, Payment.created_at, Payment.id)
+    ).all()
+    by_user = defaultdict(list)
+    for row in rows:
+        by_user[(row.user_id, row.email)].append(row)
+    bursts = []
+    for (user_id, email), failures in by_user.items():
+        i = 0
+        while i < len(failures):
+            j = i
+            while j + 1 < len(failures) and failures[j + 1].created_at - failures[i].created_at <= BURST_WINDOW:
+                j += 1
+            run = failures[i:j + 1]
+            if len(run) >= BURST_MIN:
+                if period.start <= run[0].created_at < period.end:
+                    bursts.append({"at": run[0].created_at, "user_id": user_id, "email": email,
+                                   "count": len(run), "last_at": run[-1].created_at,
+                                   "reasons": sorted({r.failure_reason or "" for r in run} - {""})})
+                i = j + 1
+            else:
+                i += 1
+    return sorted(bursts, key=lambda b: b["at"])
+
+
+def anomalies_per_day(request, period, bursts=None):
+    db = request.dbsession
+    days = {day: dict({k: 0 for k in ANOMALY_KINDS}, day=day, total=0) for day in period.days}
+
+    def add(day, kind, count):
+        if day in days:
+            days[day][kind] += int(count)
+            days[day]["total"] += int(count)
+
+    for bucket, reason, count in _scan_anomaly_counts(db, period):
+        add(bucket_day(bucket), SCAN_ANOMALIES[reason], count)
+    for bucket, count in _voided_code_counts(db, period):
+        add(bucket_day(bucket), "code_voided", count)
+    for burst in bursts if bursts is not None else payment_bursts(request, period):
+        add(paris_day(burst["at"]), "payment_burst", 1)
+    return list(days.values())
+
+
+def anomalies(request, period, bursts=None, limit=DETAILS_LIMIT):
+    """Every anomaly of the period with what an investigator needs, newest first."""
+    translate = request.localizer.translate
+    db = request.dbsession
+    out = []
+    agent = User.__table__.alias("agent")
+    scans = db.execute(
+        select(Scan.at, Scan.reason, Scan.code_excerpt, Gate.name, agent.c.first_name, agent.c.last_name,
+               Ticket.serial, Ticket.event_id)
+        .join(Gate, Gate.id == Scan.gate_id)
+        .join(agent, agent.c.id == Scan.agent_id)
+        .outerjoin(Ticket, Ticket.id == Scan.ticket_id)
+        .where(in_period(Scan.at, period), Scan.reason.in_(SCAN_ANOMALIES))
+        .order_by(Scan.at.desc(), Scan.id.desc()).limit(limit)
+    ).all()
+    for at, reason, excerpt, gate, first, last, serial, _event in scans:
+        parts = [translate(_("gate %(gate)s")) % {"gate": gate},
+                 translate(_("agent %(name)s")) % {"name": f"{first} {last}".strip()}]
+        if serial is not None:
+            parts.append(translate(_("ticket %(serial)s")) % {"serial": serial})
+        elif excerpt:
+            parts.append(translate(_("code starting %(excerpt)s")) % {"excerpt": excerpt})
+        out.append({"at": at, "kind": SCAN_ANOMALIES[reason], "details": " · ".join(parts)})
+    codes = db.execute(
+        select(VerificationCode.voided_at, VerificationCode.channel, VerificationCode.purpose, User.email)
+        .join(User, User.id == VerificationCode.user_id)
+        .where(VerificationCode.voided_reason == "wrong_tries", in_period(VerificationCode.voided_at, period))
+        .order_by(VerificationCode.voided_at.desc()).limit(limit)
+    ).all()
+    for at, channel, purpose, email in codes:
+        out.append({"at": at, "kind": "code_voided",
+                    "details": translate(_("%(email)s · %(channel)s code (%(purpose)s)")) % {
+                        "email": email, "channel": channel, "purpose": purpose}})
+    for burst in bursts if bursts is not None else payment_bursts(request, period):
+        details = translate(_("%(email)s · %(count)s declined payments until %(last)s")) % {
+            "email": burst["email"], "count": burst["count"],
+            "last": burst["last_at"].astimezone(PARIS).strftime("%H:%M")}
+        if burst["reasons"]:
+            details += " · " + ", ".join(burst["reasons"])
+        out.append({"at": burst["at"], "kind": "payment_burst", "details": details})
+    out.sort(key=lambda row: row["at"], reverse=True)
+    return out[:limit]
