@@ -1,4 +1,4 @@
-"""Phone-only sessions, per-event ticket visibility, offline scans, history by trigger (issues #12, #11.4).
+"""Phone-only sessions, per-event ticket visibility, offline scans (issue #12).
 
 Revision ID: 0011
 Revises: 0008
@@ -13,32 +13,7 @@ branch_labels = None
 depends_on = None
 
 
-# Every change of a ticket's state writes its history row in the database
-# itself: the gate's admit is then one UPDATE and one INSERT (the scan) from
-# the application. ``state_actor_id`` carries who made the change into the
-# trigger (no foreign key: the history row's ``actor_id`` has it, and a plain
-# ADD COLUMN keeps SQLite from rebuilding the table, which would drop its
-# immutable-key trigger).
-_HISTORY_COLUMNS = "ticket_id, from_state, to_state, at, actor_id, reason"
-_HISTORY_VALUES = "NEW.id, OLD.state, NEW.state, NEW.state_changed_at, NEW.state_actor_id, NEW.state_reason"
-
-
-def _create_history_trigger():
-    if op.get_bind().dialect.name in ("mysql", "mariadb"):
-        op.execute(
-            "CREATE TRIGGER tickets_state_history AFTER UPDATE ON tickets FOR EACH ROW "
-            f"BEGIN IF NOT (NEW.state <=> OLD.state) THEN INSERT INTO ticket_history ({_HISTORY_COLUMNS}) "
-            f"VALUES ({_HISTORY_VALUES}); END IF; END")
-    else:
-        op.execute(
-            "CREATE TRIGGER tickets_state_history AFTER UPDATE OF state ON tickets "
-            f"WHEN NEW.state IS NOT OLD.state BEGIN INSERT INTO ticket_history ({_HISTORY_COLUMNS}) "
-            f"VALUES ({_HISTORY_VALUES}); END")
-
-
 def upgrade():
-    op.add_column("tickets", sa.Column("state_actor_id", sa.Integer(), nullable=True))
-    _create_history_trigger()
     # Not null with a server default: sessions already there keep their printed tickets.
     with op.batch_alter_table("events") as batch:
         batch.add_column(sa.Column("phone_only", sa.Boolean(), nullable=False, server_default=sa.false()))
@@ -56,9 +31,6 @@ def upgrade():
 
 
 def downgrade():
-    op.execute("DROP TRIGGER IF EXISTS tickets_state_history")
-    with op.batch_alter_table("tickets") as batch:
-        batch.drop_column("state_actor_id")
     with op.batch_alter_table("scans") as batch:
         batch.drop_constraint("fk_scans_related_scan_id_scans", type_="foreignkey")
         batch.drop_constraint("uq_scans_nonce", type_="unique")
