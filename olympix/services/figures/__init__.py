@@ -6,7 +6,7 @@ each table (``tables.py``) is computed by one function of ``sales.py``,
 """
 from __future__ import annotations
 
-from .anomalies import anomalies, anomalies_per_day, payment_bursts
+from .anomalies import anomalies, anomalies_per_day, anomalies_per_venue, payment_bursts
 from .audience import attendance, connections_per_day, inside_now, seats_left
 from ..clock import now, paris_day
 from .period import Period, default_period, parse_period
@@ -29,6 +29,7 @@ COMPUTE = {
     "inside_now": inside_now,
     "connections_per_day": connections_per_day,
     "anomalies_per_day": anomalies_per_day,
+    "anomalies_per_venue": anomalies_per_venue,
     "anomalies": anomalies,
 }
 
