@@ -11,7 +11,7 @@ from .audience import attendance, connections_per_day, inside_now, seats_left
 from ..clock import now, paris_day
 from .period import Period, default_period, parse_period
 from .sales import sales_per_day, sales_per_event, sales_per_offer, sales_per_sport
-from .tables import ANOMALY_NAMES, TABLES, cell_text
+from .tables import ALERT_THRESHOLDS, ANOMALY_KINDS, ANOMALY_NAMES, TABLES, cell_text
 
 __all__ = ["ANOMALY_NAMES", "Period", "TABLES", "all_tables", "cell_text", "default_period",
            "parse_period", "table", "totals", "glance", "sales_per_day", "connections_per_day",
@@ -53,12 +53,20 @@ def glance(request):
     """Today's figures at a glance, for the back office's home."""
     today = paris_day(now(request))
     period = Period(today, today)
+    anomalies_today = anomalies_per_day(request, period)[0]
     return {
         "sales": sales_per_day(request, period)[0],
         "connections": connections_per_day(request, period)[0],
-        "anomalies": anomalies_per_day(request, period)[0],
+        "anomalies": anomalies_today,
+        "alerts": alerts(anomalies_today),
         "inside": sum(r["inside"] for r in inside_now(request, period)),
     }
+
+
+def alerts(day_row):
+    """[(kind, count, threshold)] of the kinds that reached their threshold in one day's row."""
+    return [(kind, day_row[kind], ALERT_THRESHOLDS[kind]) for kind in ANOMALY_KINDS
+            if day_row[kind] >= ALERT_THRESHOLDS[kind]]
 
 
 def totals(tables):

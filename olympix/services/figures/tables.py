@@ -27,6 +27,11 @@ REPLACED_REASONS = ("transfer", "reissue", "revendu", "resold")
 ANOMALY_KINDS = ("forged", "repeated", "wrong_place", "screenshot", "printed_phone_only", "deactivated",
                  "transferred", "double_offline", "code_voided", "payment_burst")
 SCAN_KINDS = ANOMALY_KINDS[:-2]
+#: How many of a kind in one day raise an alert on the back office's home
+#: (a handful of repeats is ordinary at a stadium; one double admission is not).
+ALERT_THRESHOLDS = {"forged": 20, "repeated": 50, "wrong_place": 50, "screenshot": 5, "printed_phone_only": 10,
+                    "deactivated": 10, "transferred": 5, "double_offline": 1, "code_voided": 10,
+                    "payment_burst": 3}
 #: One sentence per kind: what it probably means and what to do.
 ANOMALY_EXPLANATIONS = {
     "forged": _("A code no ticket has: forged, altered or under a retired key. Keep the person at the gate "

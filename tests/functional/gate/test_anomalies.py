@@ -92,3 +92,15 @@ def test_each_kind_is_counted_once_and_explained(api, world, clock, testapp, man
     assert "Seul le nouveau billet" in transferred["explanation"]
     page = client.get(f"/backoffice/figures?from={day}&to={day}")
     assert "Anomalies aux portes, par site" in page.text and "Ce que cela signifie sans doute" in page.text
+
+
+def test_a_double_admission_alerts_the_back_office_home(api, world, clock, testapp, manager):
+    fraud_session(api, world, clock, testapp)
+    home = manager().get("/backoffice/")
+    alert = home.html.select_one(".anomaly-alerts")
+    assert alert is not None and "Double admission hors ligne" in alert.text
+    assert "Code téléphone périmé" not in alert.text  # 1 of 5: under its threshold
+
+
+def test_no_alert_on_a_quiet_day(testapp, manager):
+    assert manager().get("/backoffice/").html.select_one(".anomaly-alerts") is None
