@@ -11,11 +11,12 @@ from .audience import attendance, connections_per_day, inside_now, seats_left
 from ..clock import now, paris_day
 from .period import Period, default_period, parse_period
 from .sales import sales_per_day, sales_per_event, sales_per_offer, sales_per_sport
-from .tables import ALERT_THRESHOLDS, ANOMALY_KINDS, ANOMALY_NAMES, TABLES, cell_text
+from .alerts import alerts, send_alerts
+from .tables import ANOMALY_NAMES, TABLES, cell_text
 
 __all__ = ["ANOMALY_NAMES", "Period", "TABLES", "all_tables", "cell_text", "default_period",
            "parse_period", "table", "totals", "glance", "sales_per_day", "connections_per_day",
-           "anomalies_per_day", "inside_now"]
+           "anomalies_per_day", "inside_now", "send_alerts"]
 
 # --- everything at once ---------------------------------------------------
 
@@ -62,11 +63,6 @@ def glance(request):
         "inside": sum(r["inside"] for r in inside_now(request, period)),
     }
 
-
-def alerts(day_row):
-    """[(kind, count, threshold)] of the kinds that reached their threshold in one day's row."""
-    return [(kind, day_row[kind], ALERT_THRESHOLDS[kind]) for kind in ANOMALY_KINDS
-            if day_row[kind] >= ALERT_THRESHOLDS[kind]]
 
 
 def totals(tables):

@@ -15,7 +15,8 @@ from olympix.models import Ticket
 from olympix.services.clock import paris_day
 from olympix.services.figures import TABLES
 from tests.functional.gate.test_api import api  # noqa: F401 (the fixture)
-from tests.functional.helpers import csrf_of, sign_in
+from olympix.services import figures
+from tests.functional.helpers import csrf_of, in_request, sign_in
 
 SCAN_KINDS = ("forged", "repeated", "wrong_place", "screenshot", "printed_phone_only", "deactivated",
               "transferred", "double_offline")
@@ -104,3 +105,14 @@ def test_a_double_admission_alerts_the_back_office_home(api, world, clock, testa
 
 def test_no_alert_on_a_quiet_day(testapp, manager):
     assert manager().get("/backoffice/").html.select_one(".anomaly-alerts") is None
+
+
+def test_managers_get_one_e_mail_per_kind_over_its_threshold(api, world, clock, testapp, manager, app, mailbox):
+    fraud_session(api, world, clock, testapp)
+    mailbox.clear()
+    assert in_request(app, figures.send_alerts) == 1  # the double admission only
+    (message,) = mailbox.to("manager@example.test")
+    assert "Double admission hors ligne" in message["Subject"]
+    assert "Deux portes ont admis" in mailbox.text(message)
+    assert in_request(app, figures.send_alerts) == 0  # once per kind and day
+    assert len(mailbox.to("manager@example.test")) == 1
