@@ -111,6 +111,11 @@ ANOMALY_NAMES = {
     "wrong_place": _("Wrong gate or day"),
     "code_voided": _("Code voided by wrong tries"),
     "payment_burst": _("Burst of declined payments"),
+    "screenshot": _("Stale phone code (screenshot)"),
+    "printed_phone_only": _("Printed code at a phone-only session"),
+    "deactivated": _("Cancelled or refunded ticket"),
+    "transferred": _("Old code of a transferred ticket"),
+    "double_offline": _("Admitted twice while offline"),
 }
 #: Names of the time zones venues are in.
 ZONE_NAMES = {"Europe/Paris": _("Paris time"), "Pacific/Tahiti": _("Tahiti time")}

@@ -14,6 +14,7 @@ from ..models import Event, EventState, Ticket, TicketState, User, UserState, Ve
 from ..models.gate import Gate, Scan
 from ..models.tickets import change_state
 from ..security import ticket_code
+from ..security.device_tokens import forget_all
 from ..security.principals import Role
 from ..services import audit
 from ..services.clock import now
@@ -78,6 +79,7 @@ def create_gate(request, venue, name, code):
 
 def set_gate_active(request, gate, active):
     gate.active = bool(active)
+    forget_all()  # its devices' cached tokens (security/device_tokens.py)
     audit.record(request, "gate.activate" if active else "gate.deactivate", "gate", gate.id, code=gate.code)
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from ..models import User
 from ..models.gate import DeviceToken
-from ..security.device_tokens import PREFIX, bearer_from_header, find_live, token_hash
+from ..security.device_tokens import PREFIX, bearer_from_header, find_live, forget_all, token_hash
 from ..services import audit
 from ..services.clock import now
 
@@ -44,6 +44,7 @@ def revoke_token(request, row, actor=None):
     row.revoked_at = now(request)
     actor = actor or request.identity
     row.revoked_by_id = actor.id if actor else None
+    forget_all()  # this process stops honouring it now; the others within CACHE_SECONDS
     audit.record(request, "gate.token.revoke", "gate_device_token", row.id, actor=actor,
                  gate=row.gate.code)
     return True

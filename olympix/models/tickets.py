@@ -3,13 +3,15 @@
 paid → delivered → scanned; paid/delivered → deactivated (cancelled,
 refunded, revoked) or expired (event over, never scanned). A change is one
 conditional UPDATE (``change_state``), so two gates scanning the same
-ticket at the same moment admit it once; each change adds a history row.
+ticket at the same moment admit it once; each change adds a history row,
+written by the database's trigger ``tickets_state_history`` (alembic 0011)
+from the UPDATE itself: the gate's hot path sends one statement, not two.
 """
 from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from sqlalchemy import BigInteger, ForeignKey, String, event, insert, inspect, update
+from sqlalchemy import BigInteger, ForeignKey, String, event, inspect, update
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from .accounts import ImmutableKeyError
@@ -62,6 +64,9 @@ class Ticket(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     state_changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     replaces_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
+    # Who made the last state change: what the history trigger copies into
+    # ticket_history.actor_id (a users.id; the history row holds the key).
+    state_actor_id: Mapped[int | None] = mapped_column()
 
     history: Mapped[list["TicketHistory"]] = relationship(
         back_populates="ticket", order_by="TicketHistory.id", cascade="all, delete-orphan")
@@ -108,7 +113,8 @@ def change_state(dbsession, ticket_id, to_state, *, at, allowed_from=None, actor
 
     One conditional UPDATE: of concurrent callers, exactly one sees
     rowcount 1 and wins; the others get False and change nothing. The
-    history row is written by the winner only, in the same transaction.
+    history row is written by the database's trigger for the winner only,
+    in the same transaction (``state_actor_id`` tells it who).
     Returns the state it came from, or None when it did not move.
     """
     to_state = TicketState(to_state)
@@ -120,14 +126,9 @@ def change_state(dbsession, ticket_id, to_state, *, at, allowed_from=None, actor
         moved = dbsession.execute(
             update(Ticket)
             .where(Ticket.id == ticket_id, Ticket.state == source)
-            .values(state=to_state, state_changed_at=at, state_reason=reason)
+            .values(state=to_state, state_changed_at=at, state_reason=reason, state_actor_id=actor_id)
             .execution_options(synchronize_session=False)
         ).rowcount
         if moved:
-            # An INSERT now rather than an object for the next flush: the
-            # gate's hot path runs no unit of work.
-            dbsession.execute(insert(TicketHistory).values(
-                ticket_id=ticket_id, from_state=source, to_state=to_state, at=at, actor_id=actor_id,
-                reason=reason))
             return source
     return None

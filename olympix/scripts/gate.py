@@ -4,6 +4,7 @@
     olympix gate-token INI --agent EMAIL --gate G [--label L]
     olympix gate-tokens INI
     olympix gate-token-revoke INI TOKEN_ID
+    olympix anomaly-alerts INI
     olympix gate-reader INI --gate G --port /dev/ttyACM0|auto [--agent EMAIL | --token T]
                         [--offline-bundle FILE]
 
@@ -28,6 +29,7 @@ from ..gate import services as service
 from ..gate.scan import scan
 from ..gate.verdicts import describe
 from ..i18n import _
+from ..services import figures
 from ..services.accounts import find_user
 from ..services.clock import now
 from .common import CommandError, app_request, app_settings
@@ -209,6 +211,12 @@ def run_gate_reader(args):
             stop.set()
 
 
+def run_anomaly_alerts(args):
+    with app_request(args.ini) as request:
+        sent = figures.send_alerts(request)
+    print(f"{sent} anomaly alert(s) e-mailed to the managers")
+
+
 def add_commands(sub):
     p = sub.add_parser("gates", help="list the gates with their venue")
     p.add_argument("ini")
@@ -226,6 +234,10 @@ def add_commands(sub):
     p.add_argument("ini")
     p.add_argument("token_id", type=int, help="the token's id, as gate-tokens lists it")
     p.set_defaults(run=run_gate_token_revoke)
+    p = sub.add_parser("anomaly-alerts", help="e-mail the managers about today's anomalies over their "
+                       "threshold, once per kind and day (cron)")
+    p.add_argument("ini")
+    p.set_defaults(run=run_anomaly_alerts)
     p = sub.add_parser("gate-reader", help="scan codes from a serial (USB CDC) barcode scanner")
     p.add_argument("ini")
     p.add_argument("--gate", required=True)

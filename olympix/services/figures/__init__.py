@@ -6,16 +6,17 @@ each table (``tables.py``) is computed by one function of ``sales.py``,
 """
 from __future__ import annotations
 
-from .anomalies import anomalies, anomalies_per_day, payment_bursts
-from .audience import attendance, connections_per_day, inside_now, seats_left
 from ..clock import now, paris_day
+from .alerts import alerts, send_alerts
+from .anomalies import anomalies, anomalies_per_day, anomalies_per_venue, payment_bursts
+from .audience import attendance, connections_per_day, inside_now, seats_left
 from .period import Period, default_period, parse_period
 from .sales import resales_per_day, sales_per_day, sales_per_event, sales_per_offer, sales_per_sport
 from .tables import ANOMALY_NAMES, TABLES, cell_text
 
 __all__ = ["ANOMALY_NAMES", "Period", "TABLES", "all_tables", "cell_text", "default_period",
            "parse_period", "table", "totals", "glance", "sales_per_day", "connections_per_day",
-           "anomalies_per_day", "inside_now"]
+           "anomalies_per_day", "inside_now", "send_alerts"]
 
 # --- everything at once ---------------------------------------------------
 
@@ -30,6 +31,7 @@ COMPUTE = {
     "inside_now": inside_now,
     "connections_per_day": connections_per_day,
     "anomalies_per_day": anomalies_per_day,
+    "anomalies_per_venue": anomalies_per_venue,
     "anomalies": anomalies,
 }
 
@@ -53,12 +55,15 @@ def glance(request):
     """Today's figures at a glance, for the back office's home."""
     today = paris_day(now(request))
     period = Period(today, today)
+    anomalies_today = anomalies_per_day(request, period)[0]
     return {
         "sales": sales_per_day(request, period)[0],
         "connections": connections_per_day(request, period)[0],
-        "anomalies": anomalies_per_day(request, period)[0],
+        "anomalies": anomalies_today,
+        "alerts": alerts(anomalies_today),
         "inside": sum(r["inside"] for r in inside_now(request, period)),
     }
+
 
 
 def totals(tables):

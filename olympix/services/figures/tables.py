@@ -15,8 +15,43 @@ SCAN_ANOMALIES = {
     "unknown_or_forged": "forged",
     "already_scanned": "repeated",
     "wrong_event_or_day": "wrong_place",
+    "stale_code": "screenshot",
+    "printed_phone_only": "printed_phone_only",
+    # A deactivated ticket is "transferred" when it was replaced (a transfer,
+    # a re-issue, a resale: its state reason says so), else "deactivated".
+    "deactivated": "deactivated",
+    "double_offline": "double_offline",
 }
-ANOMALY_KINDS = ("forged", "repeated", "wrong_place", "code_voided", "payment_burst")
+#: The ticket's state reasons that mean "replaced by a new ticket" (services/tickets.reissue, resale).
+REPLACED_REASONS = ("transfer", "reissue", "revendu", "resold")
+ANOMALY_KINDS = ("forged", "repeated", "wrong_place", "screenshot", "printed_phone_only", "deactivated",
+                 "transferred", "double_offline", "code_voided", "payment_burst")
+SCAN_KINDS = ANOMALY_KINDS[:-2]
+#: How many of a kind in one day raise an alert on the back office's home
+#: (a handful of repeats is ordinary at a stadium; one double admission is not).
+ALERT_THRESHOLDS = {"forged": 20, "repeated": 50, "wrong_place": 50, "screenshot": 5, "printed_phone_only": 10,
+                    "deactivated": 10, "transferred": 5, "double_offline": 1, "code_voided": 10,
+                    "payment_burst": 3}
+#: One sentence per kind: what it probably means and what to do.
+ANOMALY_EXPLANATIONS = {
+    "forged": _("A code no ticket has: forged, altered or under a retired key. Keep the person at the gate "
+                "and check their purchase."),
+    "repeated": _("A ticket already used: a copy (photocopy, screenshot) or someone coming back in. Compare "
+                  "the holder's ID with the name."),
+    "wrong_place": _("A real ticket for another venue, session or day: usually a mistaken holder. Direct them."),
+    "screenshot": _("A phone code minutes old: probably a screenshot sold or passed on. Ask for the live "
+                    "ticket on the holder's phone."),
+    "printed_phone_only": _("A printed code at a phone-only session: a printout or a copy. Ask for the phone "
+                            "ticket."),
+    "deactivated": _("A cancelled or refunded ticket: a ticket given back being used anyway. Refuse it."),
+    "transferred": _("The old code of a ticket put in another name or resold: the previous holder or a copy. "
+                     "Only the new ticket is valid."),
+    "double_offline": _("Two gates admitted the same ticket while offline: a copy used at two entrances. "
+                        "Tell both gates' agents."),
+    "code_voided": _("A verification code voided after wrong tries: someone guessing codes. Watch the account."),
+    "payment_burst": _("Declined payments in a row from one account: card testing or a bot. Look at the "
+                       "account and its orders."),
+}
 
 
 @dataclass(frozen=True)
@@ -72,10 +107,19 @@ TABLES = {t.name: t for t in (
         Column("wrong_place", ANOMALY_NAMES["wrong_place"], "int"),
         Column("code_voided", ANOMALY_NAMES["code_voided"], "int"),
         Column("payment_burst", ANOMALY_NAMES["payment_burst"], "int"),
+        Column("screenshot", ANOMALY_NAMES["screenshot"], "int"),
+        Column("printed_phone_only", ANOMALY_NAMES["printed_phone_only"], "int"),
+        Column("deactivated", ANOMALY_NAMES["deactivated"], "int"),
+        Column("transferred", ANOMALY_NAMES["transferred"], "int"),
+        Column("double_offline", ANOMALY_NAMES["double_offline"], "int"),
+        Column("total", _("Total"), "int"))),
+    Table("anomalies_per_venue", _("Anomalies at the gates, per venue"), (
+        Column("venue", _("Venue")),
+        *(Column(kind, ANOMALY_NAMES[kind], "int") for kind in SCAN_KINDS),
         Column("total", _("Total"), "int"))),
     Table("anomalies", _("Anomalies in detail"), (
         Column("at", _("When"), "datetime"), Column("kind", _("Anomaly")),
-        Column("details", _("Details")))),
+        Column("details", _("Details")), Column("explanation", _("What it probably means")))),
 )}
 
 

@@ -18,7 +18,7 @@
   // local verdict when the server does not answer, the journal synced back.
   var offline = window.OlympixGateOffline && window.crypto && window.crypto.subtle && d.bundleUrl
     ? window.OlympixGateOffline(d) : null;
-  var texts = JSON.parse((document.getElementById("gate-texts") || {}).textContent || "{}");
+  var texts = JSON.parse(d.texts || "{}");
   var isOffline = false;
   var offlineCount = 0;
 

@@ -8,9 +8,8 @@
 (function () {
   "use strict";
   var live = document.getElementById("ticket-live");
-  var data = document.getElementById("ticket-codes");
-  if (!live || !data || !window.OlympixQR) { return; }
-  var codes = JSON.parse(data.textContent);
+  if (!live || !live.dataset.codes || !window.OlympixQR) { return; }
+  var codes = JSON.parse(live.dataset.codes);
   var qr = document.getElementById("ticket-qr");
   var text = document.getElementById("ticket-code");
   var clock = document.getElementById("ticket-clock");
