@@ -67,6 +67,8 @@ DEFAULTS = {
     # when the event names none (bench/README.md: what the selling bench
     # measured here, with a margin); never more passes valid at once than
     # max_inside; at most this many places per address and queue.
+    # Seconds a process keeps the sports and venues the search form lists.
+    "olympix.catalogue.reference_ttl": "60",
     "olympix.queue.window_minutes": "30",
     "olympix.queue.pass_minutes": "10",
     "olympix.queue.open_minutes": "60",
@@ -160,7 +162,8 @@ def parse(settings, environ=os.environ):
                 "olympix.tickets.visible_before", "olympix.gate.opens_before",
                 "olympix.booking.relapse_minutes", "olympix.booking.holds_per_address_hour",
                 "olympix.queue.window_minutes", "olympix.queue.pass_minutes", "olympix.queue.open_minutes",
-                "olympix.queue.default_rate", "olympix.queue.max_inside", "olympix.queue.places_per_address"):
+                "olympix.queue.default_rate", "olympix.queue.max_inside", "olympix.queue.places_per_address",
+                "olympix.catalogue.reference_ttl"):
         try:
             result[key] = int(result[key])
         except (TypeError, ValueError):
