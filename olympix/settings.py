@@ -73,7 +73,7 @@ DEFAULTS = {
     "olympix.queue.pass_minutes": "10",
     "olympix.queue.open_minutes": "60",
     "olympix.queue.default_rate": "600",
-    "olympix.queue.max_inside": "5000",
+    "olympix.queue.max_inside": "6200",  # ≥ default_rate × pass_minutes + 10 s: the default rate is not capped
     "olympix.queue.places_per_address": "8",
     "olympix.tickets.visible_before": "48",
     "olympix.gate.opens_before": "180",

@@ -80,7 +80,7 @@ def test_before_the_opening_the_event_page_is_the_queue_page(room, queued_event,
     assert "no-store" in page.headers["Cache-Control"]
     fan = person(room, make_user, 1)
     page = fan.get(f"/events/{queued_event.slug}/@@book")
-    assert "votre place" in page.text and 'name="quantity"' not in page.text
+    assert "Votre place" in page.text and 'name="quantity"' not in page.text
     answer = position(fan, queued_event)
     assert answer["position"] == 1 and answer["ahead"] == 0 and answer["admitted"] is False
     assert answer["estimated_wait_s"] >= 20 * 60 - 1
