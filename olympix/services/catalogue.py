@@ -198,6 +198,7 @@ class SaleStatus(str, Enum):
     ON_SALE = "on_sale"
     FEW_LEFT = "few_left"
     SOLD_OUT = "sold_out"
+    OPENS_LATER = "opens_later"  # an on-sale opening to come (the waiting room, issue 11)
     IN_PROGRESS = "in_progress"  # started: sales are closed, the session is on
     OVER = "over"
     UNPUBLISHED = "unpublished"  # staff preview only
@@ -212,6 +213,8 @@ def sale_status(request, event: Event) -> SaleStatus:
         return SaleStatus.OVER
     if event.starts_at <= current:
         return SaleStatus.IN_PROGRESS
+    if event.onsale_at is not None and current < event.onsale_at:
+        return SaleStatus.OPENS_LATER
     if event.seats_left <= 0 or (event.offers and not any(offer_available(event, o) for o in event.offers)):
         return SaleStatus.SOLD_OUT
     if event.seats_left <= max(FEW_SEATS, event.capacity // 10):

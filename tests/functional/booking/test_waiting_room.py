@@ -232,3 +232,10 @@ def test_onsale_command_sets_and_clears_the_opening(testapp, make_event, ini, db
     assert olympix("onsale", ini, "--event", event.code, "--at", "none").returncode == 0
     fresh(dbsession)
     assert dbsession.get(Event, event.id).onsale_at is None
+
+
+def test_cards_say_when_sales_open(room, queued_event):
+    app, _clock = room
+    anonymous = webtest.TestApp(app, extra_environ=HOST)
+    page = anonymous.get("/events")
+    assert "Ouverture des ventes :" in page.text
