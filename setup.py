@@ -24,6 +24,7 @@ requires = [
     "waitress",  # development server
     "gunicorn",  # production server: sync workers (DESIGN.md, "Measured")
     "zxcvbn",  # the common-password list
+    "nh3",  # the content sanitiser (Ammonia's binding)
     "redis",  # the store shared by every node (rate limits, waiting room)
     "aiosmtpd",  # development mail sink (olympix mail-sink); tests use it too
 ]

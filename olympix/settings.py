@@ -6,8 +6,11 @@ production.ini holds no credential; in production a missing secret, or one
 of the development values shipped in development.ini, stops the start-up.
 """
 import os
+from urllib.parse import urlsplit
 
 from pyramid.settings import asbool
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from .security.keyring import Keyring
 from .security.client_address import parse_proxies
@@ -45,10 +48,15 @@ DEFAULTS = {
     "olympix.sms.token": "",
     "olympix.email.backend": "olympix.services.email.SMTPEmailSender",
     "olympix.support_email": "support@olympix.test",
-    "olympix.argon2.time_cost": "3",
-    "olympix.argon2.memory_cost": "65536",
-    "olympix.argon2.parallelism": "4",
+    # OWASP's argon2id profile (Password Storage Cheat Sheet): 19 MiB, t=2,
+    # p=1 protects as well as argon2-cffi's 64 MiB/t=3/p=4 at about a quarter
+    # of the time and memory per sign-in. Older hashes are re-made at the
+    # next sign-in (services/accounts.authenticate).
+    "olympix.argon2.time_cost": "2",
+    "olympix.argon2.memory_cost": "19456",
+    "olympix.argon2.parallelism": "1",
     "olympix.session.secure": "false",
+    "olympix.session.lifetime": "12",  # hours a signed-in session lasts at most, however busy
     "olympix.default_locale": "fr",
     "olympix.base_url": "http://127.0.0.1:6543",
     "mail.default_sender": "Olympix <no-reply@olympix.test>",
@@ -56,6 +64,12 @@ DEFAULTS = {
     "olympix.booking.max_per_event": "6",
     "olympix.booking.max_per_account": "30",
     "olympix.booking.hold_minutes": "10",
+    # Hours before a session until which its buyers may cancel (events that allow it).
+    "olympix.booking.self_cancel_before": "48",
+    # Resale at face value closes this many hours before a session; the fee
+    # (cents) is kept from what the seller gets back.
+    "olympix.resale.deadline_before": "12",
+    "olympix.resale.fee_cents": "0",
     # After a hold of theirs lapsed unpaid, an account waits this long before
     # holding seats of that event again; holds per client address per hour
     # (issue 15: throwaway accounts keeping seats off sale; 0: no limit).
@@ -101,6 +115,11 @@ def parse(settings, environ=os.environ):
     """
     result = dict(DEFAULTS)
     result.update({k: v for k, v in settings.items() if v is not None})
+    # pyramid_tm would read the signed-in user (a database query) to annotate
+    # each transaction, in its tween, outside the error views: with the
+    # database down every signed-in person got the server's bare 500.
+    # The audit log says who did what; the annotation is not needed.
+    result["tm.annotate_user"] = False
     for key, env_name in SECRET_ENV.items():
         maybe_set(result, key, env_name, environ)
     production = asbool(result["olympix.production"])
@@ -159,11 +178,13 @@ def parse(settings, environ=os.environ):
     for key in ("olympix.argon2.time_cost", "olympix.argon2.memory_cost",
                 "olympix.argon2.parallelism", "olympix.booking.max_per_event",
                 "olympix.booking.max_per_account", "olympix.booking.hold_minutes",
+                "olympix.booking.self_cancel_before", "olympix.resale.deadline_before",
+                "olympix.resale.fee_cents",
                 "olympix.tickets.visible_before", "olympix.gate.opens_before",
                 "olympix.booking.relapse_minutes", "olympix.booking.holds_per_address_hour",
                 "olympix.queue.window_minutes", "olympix.queue.pass_minutes", "olympix.queue.open_minutes",
                 "olympix.queue.default_rate", "olympix.queue.max_inside", "olympix.queue.places_per_address",
-                "olympix.catalogue.reference_ttl"):
+                "olympix.catalogue.reference_ttl", "olympix.session.lifetime"):
         try:
             result[key] = int(result[key])
         except (TypeError, ValueError):
@@ -175,4 +196,85 @@ def parse(settings, environ=os.environ):
         raise SettingsError(f"setting 'olympix.trusted_proxies': {exc}") from None
     if result["olympix.default_locale"] not in ("fr", "en"):
         raise SettingsError("olympix.default_locale must be fr or en")
+    if production:
+        refuse_unsafe_production(result)
+    else:
+        refuse_deployed_without_production(result)
     return result
+
+
+# --- what production refuses beyond development values (issue 15.8) ----------
+
+MIN_LENGTHS = {"olympix.session_secret": 32, "olympix.code_pepper": 32,
+               "olympix.payment.webhook_secret": 24}
+# Secrets that must each be their own: one leaked must not open the others.
+DISTINCT_SECRETS = ("olympix.session_secret", "olympix.code_pepper", "olympix.payment.webhook_secret",
+                    "olympix.payment.api_key")
+MIN_DISTINCT_CHARACTERS = 10  # "ssss…" or "abab…" is long but guessable
+MIN_DISTINCT_KEY_BYTES = 16  # 32 random bytes have about 30 distinct values
+HTTPS_URLS = ("olympix.base_url", "olympix.payment.url", "olympix.payment.notify_url", "olympix.sms.url")
+LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
+
+
+def refuse_unsafe_production(result):
+    """Raise SettingsError naming the first unsafe production setting."""
+    for key, length in MIN_LENGTHS.items():
+        value = str(result.get(key, ""))
+        if len(value) < length:
+            raise SettingsError(f"setting {key!r} must be at least {length} random characters in production "
+                                f"({SECRET_ENV[key]})")
+        if len(set(value)) < MIN_DISTINCT_CHARACTERS:
+            raise SettingsError(f"setting {key!r} is too simple (too few different characters): "
+                                f"production needs a random value in {SECRET_ENV[key]}")
+    seen = {}
+    for key in DISTINCT_SECRETS:
+        value = str(result.get(key, ""))
+        if value and value in seen:
+            raise SettingsError(f"setting {key!r} holds the same value as {seen[value]!r}: "
+                                f"every secret needs its own value")
+        seen.setdefault(value, key)
+    owners = {}
+    for key in KEYRINGS:
+        for key_id, key_bytes in result[key + ".parsed"].keys.items():
+            if len(set(key_bytes)) < MIN_DISTINCT_KEY_BYTES:
+                raise SettingsError(f"setting {key!r}: key {key_id} is too simple: production needs "
+                                    f"random keys (openssl rand -base64 32) in {SECRET_ENV[key]}")
+            if owners.get(key_bytes, key) != key:
+                raise SettingsError(f"setting {key!r} holds the same key as {owners[key_bytes]!r}: "
+                                    f"the data keys and the ticket keys must differ")
+            owners[key_bytes] = key
+    if not result["olympix.session.secure"]:
+        raise SettingsError("setting 'olympix.session.secure' is false: production sends the session "
+                            "cookie over HTTPS only (set it to true)")
+    for key in HTTPS_URLS:
+        value = str(result.get(key) or "")
+        if value and not value.startswith("https://"):
+            raise SettingsError(f"setting {key!r} is {value!r}: production needs an https:// address")
+    for key, value in result.items():
+        debug = key.startswith("pyramid.debug_") or key in ("pyramid.reload_templates", "pyramid.reload_all")
+        if debug and asbool(value):
+            raise SettingsError(f"setting {key!r} is true: never in production (it shows internals "
+                                f"or reloads code)")
+
+
+def _is_local(host):
+    return not host or host in LOCAL_HOSTS or host.startswith("127.")
+
+
+def refuse_deployed_without_production(result):
+    """``olympix.production = false`` switches every check above off: not on a deployed site."""
+    url = str(result["sqlalchemy.url"])
+    if not url.startswith("sqlite"):
+        try:
+            host = make_url(url).host
+        except ArgumentError:
+            raise SettingsError("setting 'sqlalchemy.url' is not a database URL") from None
+        if not _is_local((host or "").strip("[]")):
+            raise SettingsError(
+                f"olympix.production = false with a database on {host!r}: that switches off every "
+                f"production check. Set olympix.production = true, or use a local database to develop.")
+    base = urlsplit(str(result.get("olympix.base_url", "")))
+    if base.scheme == "https" and not _is_local(base.hostname):
+        raise SettingsError(
+            f"olympix.production = false with the public address {result['olympix.base_url']!r}: that "
+            f"switches off every production check. Set olympix.production = true.")

@@ -48,6 +48,8 @@ frontend web
     mode http
     bind 127.0.0.1:{layout.web_proxy_port}
     option forwardfor
+    # No server banner (gunicorn always names itself in "Server").
+    http-response del-header Server
     timeout client 60s
     default_backend olympix
 

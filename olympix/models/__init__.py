@@ -14,13 +14,15 @@ from sqlalchemy.pool import NullPool
 
 from . import retry
 from .meta import Base  # noqa: F401
-from .accounts import User, UserState, VerificationCode  # noqa: F401
+from .accounts import AuthSession, ThrottleHit, User, UserState, VerificationCode  # noqa: F401
 from .audit import AuditEntry  # noqa: F401
 from .figures import SignIn, Visit  # noqa: F401
 from .catalogue import Event, EventState, Offer, OfferKind, Sport, Venue  # noqa: F401
 from .content import ContactMessage, ContentHistory, ContentItem, ContentText  # noqa: F401
 from .orders import Order, OrderAttendee, OrderLine, OrderState, Payment, PaymentStatus  # noqa: F401
 from .tickets import Ticket, TicketHistory, TicketState  # noqa: F401
+from .refunds import Refund, RefundReason, RefundStatus  # noqa: F401
+from .resale import ListingState, ResaleListing  # noqa: F401
 from .gate import DeviceToken, Gate, Scan, Verdict  # noqa: F401
 from .waiting_room import QueuePlace, QueueState  # noqa: F401
 

@@ -2,7 +2,7 @@
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Integer, String, event, inspect
+from sqlalchemy import ForeignKey, Index, Integer, String, event, inspect
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from .meta import Base, UTCDateTime, sealed_key_type
@@ -90,3 +90,41 @@ class VerificationCode(Base):
 
     def is_live(self, now):
         return self.used_at is None and self.attempts_left > 0 and now < self.expires_at
+
+
+class AuthSession(Base):
+    """A signed-in session, kept server-side so that it can be ended.
+
+    The cookie carries a random token; the row is keyed by the token's
+    SHA-256, so a copy of the table opens no session. Sign-out, a password
+    change or reset, deactivation and "sign out everywhere" set
+    ``revoked_at``; ``expires_at`` is the absolute lifetime, however active
+    the session is.
+    """
+
+    __tablename__ = "auth_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 hex of the cookie's token
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    def is_live(self, now):
+        return self.revoked_at is None and now < self.expires_at
+
+
+class ThrottleHit(Base):
+    """One counted event (a failed sign-in, a mail sent) of a rate limit.
+
+    The database fallback of the shared store (services/throttle.py) for
+    the embedded demo without Redis: a limit counts the rows of its key
+    in its window.
+    """
+
+    __tablename__ = "throttle_hits"
+    __table_args__ = (Index("ix_throttle_hits_key_at", "key", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(100))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

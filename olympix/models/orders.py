@@ -92,6 +92,9 @@ class OrderLine(Base):
     quantity: Mapped[int] = mapped_column(Integer)  # how many of the offer
     seats: Mapped[int] = mapped_column(Integer)  # quantity × the offer's seats
     unit_price_cents: Mapped[int] = mapped_column(Integer)
+    # A line bought at resale: its seat is another holder's ticket (no seat
+    # of events.seats_left is taken or given back for it).
+    resale_listing_id: Mapped[int | None] = mapped_column(ForeignKey("resale_listings.id", use_alter=True))
 
     order: Mapped[Order] = relationship(back_populates="lines")
     event: Mapped["Event"] = relationship()

@@ -7,13 +7,16 @@ import deform
 
 from ..i18n import _
 from ..security import codes
-from ..security.passwords import password_problem
+from ..security.passwords import context_words, password_problem
 from .base import CSRFSchema, strip
 
 PASSWORD_MESSAGES = {
     "password_too_short": _("Use at least 8 characters."),
     "password_too_long": _("Use at most 128 characters."),
     "password_too_common": _("This password is too common: choose another one."),
+    "password_repetitive": _("This password only repeats a few characters: choose another one."),
+    "password_context": _("This password is too close to your name, your e-mail address or the site's "
+                          "name: choose another one."),
 }
 
 
@@ -40,6 +43,27 @@ def password_validator(node, value):
     problem = password_problem(value)
     if problem:
         raise colander.Invalid(node, PASSWORD_MESSAGES[problem])
+
+
+def password_context_problem(password, email, *names):
+    """The message refusing ``password`` for this person (their address and names), or None."""
+    problem = password_problem(password, context_words(email, *names))
+    return PASSWORD_MESSAGES[problem] if problem else None
+
+
+@colander.deferred
+def _own_password_validator(node, kw):
+    """The new password of the signed-in person: not their address or names either."""
+    user = kw["request"].identity
+
+    def validate(node, value):
+        password_validator(node, value)
+        if user is not None:
+            message = password_context_problem(value, user.email, user.first_name, user.last_name)
+            if message:
+                raise colander.Invalid(node, message)
+
+    return validate
 
 
 def phone_validator(node, value):
@@ -109,19 +133,28 @@ class SignupSchema(CSRFSchema):
     )
 
     def validator(self, node, value):
+        exc = colander.Invalid(node)
         if value.get("channel") == "sms" and not value.get("phone"):
-            exc = colander.Invalid(node)
             exc["phone"] = _("Enter a mobile number to receive the code by SMS.")
+        message = password_context_problem(value["password"], value["email"], value["first_name"],
+                                           value["last_name"])
+        if message:
+            exc["password"] = message
+        if exc.children:
             raise exc
 
 
-class CodeSchema(CSRFSchema):
-    code = colander.SchemaNode(
-        colander.String(), title=_("Code"), preparer=strip, validator=code_validator,
+def code_node():
+    return colander.SchemaNode(
+        colander.String(), name="code", title=_("Code"), preparer=strip, validator=code_validator,
         widget=deform.widget.TextInputWidget(attributes={
             "autocomplete": "one-time-code", "inputmode": "text", "maxlength": "12",
             "autocapitalize": "characters", "spellcheck": "false"}),
     )
+
+
+class CodeSchema(CSRFSchema):
+    code = code_node()
 
 
 class LoginSchema(CSRFSchema):
@@ -138,6 +171,7 @@ class ProfileSchema(CSRFSchema):
 class PasswordSchema(CSRFSchema):
     current_password = current_password_node(_("Current password"), "current_password")
     new_password = new_password_node(_("New password"))
+    new_password.validator = _own_password_validator
 
 
 class EmailChangeSchema(CSRFSchema):
@@ -152,3 +186,12 @@ class DeleteSchema(CSRFSchema):
         validator=colander.Function(lambda v: bool(v), _("Tick the box to confirm.")),
         widget=deform.widget.CheckboxWidget(),
     )
+
+
+class ForgotSchema(CSRFSchema):
+    email = email_node()
+
+
+class ResetSchema(CSRFSchema):
+    code = code_node()
+    new_password = new_password_node(_("New password"))

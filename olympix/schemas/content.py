@@ -10,6 +10,7 @@ import deform
 from ..i18n import PARIS, _
 from ..services import contact, event_drafts
 from ..services.content import FAQ_GROUPS
+from ..services.html import sanitize
 from .account import email_node
 from .base import CSRFSchema, Euros, slug_validator, strip
 
@@ -21,6 +22,12 @@ def body_validator(node, value):
         raise colander.Invalid(node, _("This text is too long."))
 
 
+def html_body_validator(node, value):
+    """The size of what is stored: the sanitiser escapes (``&`` → ``&amp;``), so a body grows."""
+    body_validator(node, value)
+    body_validator(node, sanitize(value))
+
+
 def title_node(title):
     return colander.SchemaNode(colander.String(), title=title, preparer=strip,
                                validator=colander.Length(min=1, max=200,
@@ -28,8 +35,10 @@ def title_node(title):
 
 
 def body_node(title, description=None, rows=12):
+    # HTML bodies (HTML_HELP) are sanitised before they are stored; event descriptions are stored as typed.
+    size = html_body_validator if description == HTML_HELP else body_validator
     return colander.SchemaNode(colander.String(), title=title, description=description,
-                               validator=colander.All(colander.Length(min=1), body_validator),
+                               validator=colander.All(colander.Length(min=1), size),
                                widget=deform.widget.TextAreaWidget(rows=rows))
 
 
@@ -190,6 +199,10 @@ class EventSchema(CSRFSchema):
     price_solo = price_node(_("Price of the Solo offer (1 seat)"))
     price_duo = price_node(_("Price of the Duo offer (2 seats)"))
     price_family = price_node(_("Price of the Family offer (4 seats)"))
+    self_cancel = colander.SchemaNode(
+        colander.Boolean(), title=_("Buyers may cancel their own orders (refunded in full)"),
+        description=_("Until the time before the session set for the whole site (48 hours by default)."),
+        missing=False, widget=deform.widget.CheckboxWidget())
     # The waiting room (issue 11, docs/waiting-room.md): all three optional.
     onsale_at = colander.SchemaNode(
         ParisDateTime(), title=_("Sales open"), missing=None,
@@ -206,6 +219,14 @@ class EventSchema(CSRFSchema):
         validator=colander.Regex(r"^[A-Za-z0-9_-]{1,64}$",
                                  msg=_("Letters, digits, - and _ only (at most 64).")),
         description=_("Events of one phase share one queue; empty: the event's own."))
+    # Issue #12.2: how the holders get in.
+    phone_only = colander.SchemaNode(
+        colander.Boolean(), title=_("Phone ticket only"), missing=False, widget=deform.widget.CheckboxWidget(),
+        description=_("No PDF: the gate admits only the phone ticket's code, which changes every 30 seconds."))
+    tickets_visible_before = colander.SchemaNode(
+        colander.Integer(), title=_("Tickets visible (hours before the start)"), missing=None,
+        description=_("Empty: the site's usual delay."),
+        validator=colander.Range(0, 24 * 60, min_err=_("At least 0 hours."), max_err=_("At most 60 days.")))
 
     def validator(self, node, value):
         error = colander.Invalid(node)

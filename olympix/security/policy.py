@@ -12,12 +12,14 @@ token is anonymous, never a fallback to the session.
 """
 import hashlib
 import hmac
+import secrets
+from datetime import timedelta
 
-from pyramid.authentication import SessionAuthenticationHelper
 from pyramid.authorization import ACLHelper, Authenticated, Everyone
-from pyramid.security import forget, remember
+from sqlalchemy import select, update
 
-from ..models import User
+from ..interfaces import IClock
+from ..models import AuthSession, User
 from .device_tokens import bearer_from_header, find_live
 from .principals import Role, principals_for
 
@@ -60,7 +62,6 @@ def _device_token(request):
 
 class OlympixSecurityPolicy:
     def __init__(self):
-        self.session_helper = SessionAuthenticationHelper()
         self.acl = ACLHelper()
 
     def identity(self, request):
@@ -68,21 +69,14 @@ class OlympixSecurityPolicy:
             device_token(request)
             found = request.environ[_DEVICE_KEY]
             return None if found is None else found[1]
-        user_id = self.session_helper.authenticated_userid(request)
-        if user_id is None:
-            return None
-        user = request.dbsession.get(User, user_id)
-        if user is None or not user.is_active:
-            return None
-        # A password change ends every other session: the session carries
-        # the password hash's tail and must still match.
-        if request.session.get("auth.stamp") != session_stamp(request, user):
+        found = live_session(request)
+        if found is None:
             return None
         # The session's identity map holds rows weakly: without a reference
         # the user is gone by the next permission check, and each check
         # (every menu entry, every ACL) SELECTed the row again (issue 11.4).
-        request.dbsession.info["olympix.identity"] = user
-        return user
+        request.dbsession.info["olympix.identity"] = found[1]
+        return found[1]
 
     def authenticated_userid(self, request):
         user = request.identity
@@ -99,36 +93,98 @@ class OlympixSecurityPolicy:
     def permits(self, request, context, permission):
         return self.acl.permits(context, self.effective_principals(request), permission)
 
-    def remember(self, request, userid, **kw):
-        return self.session_helper.remember(request, userid, **kw)
+    def remember(self, request, userid, **kw):  # pragma: no cover - sign_in() is the way
+        raise NotImplementedError("use olympix.security.policy.sign_in(request, user)")
 
     def forget(self, request, **kw):
-        return self.session_helper.forget(request, **kw)
+        return sign_out(request)
+
+
+# --- server-side sessions ------------------------------------------------------
+# The signed cookie carries a random token under SESSION_KEY, never the
+# user id; the auth_sessions row (keyed by the token's SHA-256) says whose
+# session it is, until when, and whether it was revoked. Reading it is one
+# primary-key SELECT joined to the user's row, once per request.
+
+SESSION_KEY = "auth.sid"
+_TOKEN_MAX = 64
+
+
+def _now(request):
+    return request.find_service(IClock).now()
+
+
+def _token_hash(token):
+    return hashlib.sha256(token.encode("ascii", "replace")).hexdigest()
+
+
+def live_session(request):
+    """(AuthSession, User) behind the session cookie when both are live, else None."""
+    token = request.session.get(SESSION_KEY)
+    if not isinstance(token, str) or not token or len(token) > _TOKEN_MAX:
+        return None
+    row = request.dbsession.execute(
+        select(AuthSession, User).join(User, User.id == AuthSession.user_id)
+        .where(AuthSession.id == _token_hash(token))
+    ).first()
+    if row is None:
+        return None
+    auth, user = row
+    if not auth.is_live(_now(request)) or not user.is_active:
+        return None
+    return auth, user
 
 
 def session_stamp(request, user):
     """Changes when the password changes, without revealing anything of it.
 
-    The session cookie is signed, not encrypted: it carries an HMAC of the
-    password hash under the session secret, never a piece of the hash.
+    Kept in the session of a pending sign-up: only the browser that set the
+    pending password may activate it (views/account.py).
     """
     secret = request.registry.settings["olympix.session_secret"].encode()
     return hmac.new(secret, user.password_hash.encode(), hashlib.sha256).hexdigest()[:32]
 
 
-def sign_in(request, user):
-    """Start a fresh session for ``user`` (rotated: no fixation)."""
-    request.session.invalidate()
-    request.session["auth.stamp"] = session_stamp(request, user)
-    headers = remember(request, user.id)
-    # The request's identity was computed anonymously; drop the cached
-    # value so that the rest of this request sees the person signed in.
+def _revoke_current(request):
+    token = request.session.get(SESSION_KEY)
+    if isinstance(token, str) and token and len(token) <= _TOKEN_MAX:
+        request.dbsession.execute(
+            update(AuthSession).where(AuthSession.id == _token_hash(token), AuthSession.revoked_at.is_(None))
+            .values(revoked_at=_now(request)))
+
+
+def revoke_sessions(request, user):
+    """End every session of ``user`` (password change or reset, deactivation, "everywhere")."""
+    request.dbsession.execute(
+        update(AuthSession).where(AuthSession.user_id == user.id, AuthSession.revoked_at.is_(None))
+        .values(revoked_at=_now(request)))
+    _forget_identity(request)
+
+
+def _forget_identity(request):
+    # The request's identity may be cached; drop it so that the rest of the
+    # request sees the change.
     request.__dict__.pop("identity", None)
     request.__dict__.pop("authenticated_userid", None)
-    return headers
+
+
+def sign_in(request, user):
+    """Start a fresh session for ``user`` (rotated: no fixation); returns headers (none)."""
+    _revoke_current(request)
+    request.session.invalidate()
+    token = secrets.token_urlsafe(32)
+    current = _now(request)
+    lifetime = request.registry.settings["olympix.session.lifetime"]
+    request.dbsession.add(AuthSession(id=_token_hash(token), user_id=user.id, created_at=current,
+                                      expires_at=current + timedelta(hours=lifetime)))
+    request.session[SESSION_KEY] = token
+    _forget_identity(request)
+    return []
 
 
 def sign_out(request):
-    headers = forget(request)
+    """End this session, here and server-side; returns headers (none)."""
+    _revoke_current(request)
     request.session.invalidate()
-    return headers
+    _forget_identity(request)
+    return []

@@ -10,7 +10,9 @@ from sqlalchemy import select, update
 from ..events import AccountDeleted
 from ..models import SignIn, User, UserState, VerificationCode
 from ..security import atrest, codes
+from ..security.policy import revoke_sessions
 from ..security.principals import Role
+from . import throttle
 from .clock import now
 from .email import send_email
 from .sms import send_sms
@@ -44,19 +46,36 @@ def new_user(request, *, email, first_name, last_name, password, phone=None,
 
 
 def sign_up(request, data):
-    """Create a pending account and send its code, or warn the owner."""
+    """Create a pending account and send its code, or warn the owner.
+
+    A new sign-up for an address still pending replaces the password, names
+    and phone of the first one and voids its codes: whoever signed up first
+    (perhaps not the address's owner) loses the account to the latest
+    sign-up, whose code goes to the address. Returns the pending account
+    whose password this request set, else None.
+    """
     existing = find_user(request, data["email"])
+    if existing is not None and existing.state == UserState.PENDING:
+        existing.password_hash = request.passwords.hash(data["password"])
+        existing.first_name, existing.last_name = data["first_name"], data["last_name"]
+        existing.phone = data["phone"]
+        void_codes(request, existing, "activate")
+        issue_code(request, existing, "activate", data["channel"], throttle=True)
+        return existing
     if existing is not None:
         request.passwords.hash(data["password"])  # same cost as a real sign-up
-        if existing.state == UserState.PENDING:
-            issue_code(request, existing, "activate", data["channel"], throttle=True)
-        elif existing.state == UserState.ACTIVE:
+        if existing.state == UserState.ACTIVE and exists_mail_allowed(request, existing):
             send_email(request, "account_exists", existing.email, user=existing)
         return None
     user = new_user(request, email=data["email"], first_name=data["first_name"],
                     last_name=data["last_name"], password=data["password"], phone=data["phone"])
     issue_code(request, user, "activate", data["channel"])
     return user
+
+
+def exists_mail_allowed(request, user):
+    """The "you already have an account" mail goes at most once an hour."""
+    return throttle.take(request, throttle.ACCOUNT_EXISTS_MAIL, user.email)
 
 
 def latest_code(request, user, purpose):
@@ -80,12 +99,7 @@ def issue_code(request, user, purpose, channel="email", target=None, throttle=Fa
         return False
     if channel == "sms" and not user.phone:
         channel = "email"
-    request.dbsession.execute(
-        update(VerificationCode)
-        .where(VerificationCode.user_id == user.id, VerificationCode.purpose == purpose,
-               VerificationCode.used_at.is_(None), VerificationCode.attempts_left > 0)
-        .values(attempts_left=0, voided_reason="replaced", voided_at=current)
-    )
+    void_codes(request, user, purpose)
     code = codes.generate_code()
     request.dbsession.add(VerificationCode(
         user=user, purpose=purpose, channel=channel, target=target,
@@ -97,6 +111,16 @@ def issue_code(request, user, purpose, channel="email", target=None, throttle=Fa
     else:
         send_email(request, f"code_{purpose}", target or user.email, user=user, code=code)
     return True
+
+
+def void_codes(request, user, purpose, reason="replaced"):
+    """Void the live codes of ``user`` for ``purpose``."""
+    request.dbsession.execute(
+        update(VerificationCode)
+        .where(VerificationCode.user_id == user.id, VerificationCode.purpose == purpose,
+               VerificationCode.used_at.is_(None), VerificationCode.attempts_left > 0)
+        .values(attempts_left=0, voided_reason=reason, voided_at=now(request))
+    )
 
 
 def check_code(request, user, purpose, typed):
@@ -128,20 +152,44 @@ def check_code(request, user, purpose, typed):
     return (CodeCheck.WRONG if code.attempts_left > 0 else CodeCheck.VOID), code
 
 
+def release_code(request, code):
+    """Make a code just used live again (what it allowed was refused for another reason)."""
+    request.dbsession.execute(
+        update(VerificationCode).where(VerificationCode.id == code.id).values(used_at=None))
+
+
 def activate(request, user):
     user.state = UserState.ACTIVE
     user.activated_at = now(request)
     send_email(request, "welcome", user.email, user=user)
 
 
+class SignInThrottled(Exception):
+    """Too many failed sign-ins for this address or from this client: wait."""
+
+
 def authenticate(request, email, password):
-    """The user when e-mail and password match an account, else None."""
+    """The user when e-mail and password match an account, else None.
+
+    Raises SignInThrottled, before any hashing, when the e-mail typed or
+    the client's address failed too often lately: the same answer, at the
+    same (small) cost, whether or not an account has this address.
+    """
+    address = request.client_ip
+    if throttle.exceeded(request, throttle.SIGN_IN_PER_ACCOUNT, email) or \
+            throttle.exceeded(request, throttle.SIGN_IN_PER_ADDRESS, address):
+        raise SignInThrottled()
     user = find_user(request, email)
     if user is None or user.state == UserState.DELETED:
         request.passwords.burn(password)
+        user = None
+    elif not request.passwords.verify(user.password_hash, password):
+        user = None
+    if user is None:
+        throttle.hit(request, throttle.SIGN_IN_PER_ACCOUNT, email)
+        throttle.hit(request, throttle.SIGN_IN_PER_ADDRESS, address)
         return None
-    if not request.passwords.verify(user.password_hash, password):
-        return None
+    throttle.clear(request, throttle.SIGN_IN_PER_ACCOUNT, email)
     if request.passwords.needs_rehash(user.password_hash):
         user.password_hash = request.passwords.hash(password)
     return user
@@ -153,8 +201,29 @@ def record_sign_in(request, user):
 
 
 def change_password(request, user, new_password):
+    """The new password; every session of the account ends (the caller may sign this one in again)."""
     user.password_hash = request.passwords.hash(new_password)
+    revoke_sessions(request, user)
     send_email(request, "password_changed", user.email, user=user)
+
+
+def request_password_reset(request, email):
+    """Send a reset code when ``email`` is an active account's; nothing else.
+
+    One code a minute per account (``issue_code``'s throttle); the caller
+    answers the same whatever happened.
+    """
+    if not throttle.take(request, throttle.RESET_PER_ADDRESS, request.client_ip):
+        return False
+    user = find_user(request, email)
+    if user is None or not user.is_active:
+        return False
+    return issue_code(request, user, "reset", "email", throttle=True)
+
+
+def reset_password(request, user, new_password):
+    """The code was right: the new password, and every other session ends."""
+    change_password(request, user, new_password)
 
 
 def request_email_change(request, user, new_email):
@@ -190,6 +259,7 @@ def delete_account(request, user):
     user.password_hash = "!"
     user.state = UserState.DELETED
     user.deleted_at = now(request)
+    revoke_sessions(request, user)
     request.dbsession.execute(
         update(VerificationCode).where(VerificationCode.user_id == user.id).values(target=None, attempts_left=0)
     )

@@ -12,17 +12,21 @@ sweep-holds``.
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import case, exists, func, select, update
 from sqlalchemy.orm import selectinload
 
 from ..i18n import _
 from ..models import (
     Event,
     EventState,
+    ListingState,
     Order,
     OrderAttendee,
     OrderLine,
     OrderState,
+    Payment,
+    PaymentStatus,
+    ResaleListing,
     User,
 )
 from . import waiting_room
@@ -205,29 +209,53 @@ def hold(request, user, event, offer, quantity):
     return order
 
 
-def expire_order(request, order_id):
+def no_open_payment():
+    """The order has no checkout session still open at the provider (as far as we know).
+
+    Such an order's hold is never expired here: the buyer may have paid and
+    the notification be lost. ``services/payments`` asks the provider first
+    (``refresh``, ``sweep_lapsed_holds``) and then expires it with
+    ``provider_asked=True``.
+    """
+    return ~exists(select(Payment.id).where(Payment.order_id == Order.id,
+                                            Payment.status == PaymentStatus.OPEN))
+
+
+def expire_order(request, order_id, provider_asked=False):
     """Move one held, expired order to ``expired`` and give its seats back.
 
     True if this call did it (exactly one caller does, whatever the race).
     """
     dbsession = request.dbsession
+    lapsed = [Order.id == order_id, Order.state == OrderState.HELD, Order.held_until <= now(request)]
+    if not provider_asked:
+        lapsed.append(no_open_payment())
     moved = dbsession.execute(
-        update(Order).where(Order.id == order_id, Order.state == OrderState.HELD,
-                            Order.held_until <= now(request))
+        update(Order).where(*lapsed)
         .values(state=OrderState.EXPIRED)
         .execution_options(synchronize_session=False)
     ).rowcount
     if not moved:
         return False
     for event_id, seats in dbsession.execute(
-            select(OrderLine.event_id, OrderLine.seats).where(OrderLine.order_id == order_id)):
+            select(OrderLine.event_id, OrderLine.seats).where(OrderLine.order_id == order_id,
+                                                              OrderLine.resale_listing_id.is_(None))):
         give_back_seats(dbsession, event_id, seats)
+    release_listings(dbsession, order_id)
     return True
+
+
+def release_listings(dbsession, order_id):
+    """A lapsed resale hold: its listings go back on resale (their seats are other holders' tickets)."""
+    dbsession.execute(
+        update(ResaleListing).where(ResaleListing.order_id == order_id, ResaleListing.state == ListingState.HELD)
+        .values(state=ListingState.OPEN, order_id=None).execution_options(synchronize_session=False))
 
 
 def release_expired(request, event_id=None, limit=500):
     """Give back the seats of expired holds (of one event, or all); returns how many orders."""
-    query = select(Order.id).where(Order.state == OrderState.HELD, Order.held_until <= now(request))
+    query = select(Order.id).where(Order.state == OrderState.HELD, Order.held_until <= now(request),
+                                   no_open_payment())
     if event_id is not None:
         query = query.where(Order.id.in_(select(OrderLine.order_id).where(OrderLine.event_id == event_id)))
     released = 0
@@ -237,7 +265,7 @@ def release_expired(request, event_id=None, limit=500):
 
 
 def refresh(request, order):
-    """Bring ``order`` up to date when someone looks at it: expire a lapsed hold."""
+    """Bring ``order`` up to date when someone looks at it: expire a lapsed hold (none open at the provider)."""
     if order.state == OrderState.HELD and order.held_until <= now(request):
         expire_order(request, order.id)
         request.dbsession.refresh(order)

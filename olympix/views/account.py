@@ -1,4 +1,6 @@
 """Sign-up, activation, sign-in/out and "My account"."""
+import hmac
+
 from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.view import view_config, view_defaults
 
@@ -6,7 +8,7 @@ from ..i18n import _
 from ..resources.account import AccountFolder
 from ..schemas import account as schemas
 from ..security.permissions import Permission
-from ..security.policy import sign_in, sign_out
+from ..security.policy import revoke_sessions, session_stamp, sign_in, sign_out
 from ..services import accounts, audit
 from ..services.accounts import CodeCheck
 from .forms import FormError, flash, run_form
@@ -14,6 +16,9 @@ from .navigation import safe_next
 
 TEMPLATE = "olympix:templates/account/{}.jinja2"
 WRONG_CODE = _("This code is not right. Check it and try again.")
+REPLACED_SIGNUP = _("Another sign-up was made for this address after yours. Sign up again to get a new code.")
+TOO_MANY_SIGN_INS = _("Too many failed sign-ins: wait 15 minutes before trying again, "
+                      "or choose a new password with \"Forgot your password?\".")
 VOID_CODE = _("This code is no longer valid (expired, already used or too many tries). Ask for a new one.")
 
 
@@ -35,7 +40,9 @@ class PublicAccountViews:
         request = self.request
 
         def success(data):
-            accounts.sign_up(request, data)
+            pending = accounts.sign_up(request, data)
+            # Only the session that set the pending password may activate it.
+            request.session["pending_stamp"] = session_stamp(request, pending) if pending else ""
             request.session["pending_email"] = data["email"]
             request.session["pending_channel"] = data["channel"]
             request.session["resend_at"] = accounts.now(request).timestamp()
@@ -54,6 +61,10 @@ class PublicAccountViews:
             user = accounts.find_user(request, email)
             if user is not None and user.state != accounts.UserState.PENDING:
                 user = None
+            if user is not None and not hmac.compare_digest(
+                    request.session.get("pending_stamp", ""), session_stamp(request, user)):
+                # A later sign-up for this address set another password.
+                raise FormError(REPLACED_SIGNUP, "code")
             result, _code = accounts.check_code(request, user, "activate", data["code"])
             if result is CodeCheck.WRONG:
                 raise FormError(WRONG_CODE, "code")
@@ -95,12 +106,16 @@ class PublicAccountViews:
                              request.resource_url(request.root, "account"))
 
         def success(data):
-            user = accounts.authenticate(request, data["email"], data["password"])
+            try:
+                user = accounts.authenticate(request, data["email"], data["password"])
+            except accounts.SignInThrottled:
+                raise FormError(TOO_MANY_SIGN_INS) from None
             if user is None:
                 raise FormError(_("E-mail address or password incorrect."))
             if user.state == accounts.UserState.PENDING:
                 accounts.issue_code(request, user, "activate", "email", throttle=True)
                 request.session["pending_email"] = user.email
+                request.session["pending_stamp"] = session_stamp(request, user)
                 flash(request, "Your account is not active yet: enter the code we sent you.", "info")
                 return redirect(request, "@@verify")
             headers = sign_in(request, user)
@@ -131,6 +146,14 @@ class MyAccountViews:
     def home(self):
         return {"user": self.user}
 
+    @view_config(name="logout-everywhere", request_method="POST")
+    def logout_everywhere(self):
+        """End every session of this account, this one included."""
+        revoke_sessions(self.request, self.user)
+        headers = sign_out(self.request)
+        flash(self.request, "Every session of your account is signed out.", "info")
+        return redirect(self.request, "@@login", headers=headers)
+
     @view_config(name="profile", renderer=TEMPLATE.format("form"))
     def profile(self):
         request, user = self.request, self.user
@@ -152,7 +175,7 @@ class MyAccountViews:
             if not request.passwords.verify(user.password_hash, data["current_password"]):
                 raise FormError(_("This is not your current password."), "current_password")
             accounts.change_password(request, user, data["new_password"])
-            headers = sign_in(request, user)  # new stamp: other sessions end
+            headers = sign_in(request, user)  # every other session ended with the change
             flash(request, "Your password is changed.")
             return redirect(request, headers=headers)
 

@@ -18,6 +18,7 @@ from pyramid.httpexceptions import (
 )
 from pyramid.renderers import render_to_response
 from pyramid.response import Response
+from pyramid_retry import is_error_retryable
 from pyramid.view import (
     exception_view_config,
     forbidden_view_config,
@@ -25,6 +26,9 @@ from pyramid.view import (
 )
 
 from ..i18n import _, translate
+from ..resources.orders import OrderResource
+from ..resources.tickets import TicketResource
+from ..security.permissions import Permission
 
 log = logging.getLogger(__name__)
 
@@ -68,17 +72,40 @@ def error_response(request, status, message):
     return response
 
 
+# A person's own rows, found by a guessable id: whoever may not see one gets
+# the answer of a row that does not exist (ids are sequential: a 403 told
+# which ones exist). Signed-out visitors are sent to sign in either way.
+PRIVATE_ITEMS = ((TicketResource, Permission.TICKET_VIEW), (OrderResource, Permission.ORDER_VIEW))
+PRIVATE_FOLDERS = ("/tickets/", "/orders/")
+
+
+def _sign_in_first(request):
+    login = request.resource_url(request.root, "account", "@@login", query={"next": request.path_qs})
+    return HTTPSeeOther(login)
+
+
 @notfound_view_config()
 def not_found(exc, request):
+    if (request.method == "GET" and not wants_json(request)
+            and request.environ.get("PATH_INFO", "").startswith(PRIVATE_FOLDERS) and request.identity is None):
+        return _sign_in_first(request)
     return error_response(request, 404, MESSAGES[404])
+
+
+def _hidden(request):
+    context = request.context
+    if not request.environ.get("PATH_INFO", "").startswith(PRIVATE_FOLDERS):
+        return False  # the back office's order pages: a 403 tells staff pages from others
+    return any(isinstance(context, cls) and not request.has_permission(permission, context)
+               for cls, permission in PRIVATE_ITEMS)
 
 
 @forbidden_view_config()
 def forbidden(exc, request):
     if request.identity is None and not wants_json(request) and request.method == "GET":
-        login = request.resource_url(request.root, "account", "@@login",
-                                     query={"next": request.path_qs})
-        return HTTPSeeOther(login)
+        return _sign_in_first(request)
+    if request.identity is not None and _hidden(request):
+        return error_response(request, 404, MESSAGES[404])
     if request.identity is None and wants_json(request):
         return error_response(request, 401, _("Sign in first."))
     return error_response(request, 403, MESSAGES[403])
@@ -99,6 +126,14 @@ def client_error(exc, request):
 
 @exception_view_config(Exception)
 def failure(exc, request):
+    if is_error_retryable(request, exc):
+        # pyramid_retry replays the request and discards this answer: a
+        # deadlock or a lost race replayed is not an error (issue 15.7). Only
+        # a failure of the last attempt is logged as one.
+        log.info("replaying %s %s (attempt %d of %d) after %s", request.method, request.path,
+                 request.environ["retry.attempt"] + 1, request.environ["retry.attempts"],
+                 type(exc).__name__)
+        return Response(status=503)
     log.exception("unhandled error on %s %s", request.method, request.path)
     return error_response(request, 500, MESSAGES[500])
 

@@ -38,7 +38,8 @@ def database_unavailable(exc, request):
     message = translate(request, MESSAGE)
     if wants_json(request):
         response = Response(status=503, content_type="application/json", charset="utf-8")
-        response.json_body = {"error": message, "status": 503}
+        # A fixed, machine-readable error: the provider and scanners retry on it.
+        response.json_body = {"error": "unavailable", "message": message, "status": 503}
     else:
         title = html.escape(translate(request, TITLE))
         body = (f'<!doctype html><html lang="{html.escape(request.locale_name)}"><head><meta charset="utf-8">'

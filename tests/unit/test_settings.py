@@ -6,7 +6,8 @@ import pytest
 
 from olympix.settings import SettingsError, parse
 
-REAL_KEY = base64.b64encode(b"r" * 32).decode()
+REAL_KEY = base64.b64encode(bytes(range(32))).decode()
+OTHER_KEY = base64.b64encode(bytes(range(100, 132))).decode()
 DEV = {
     "sqlalchemy.url": "sqlite:///x.sqlite",
     "olympix.session_secret": "insecure-dev-session-secret-0123456789abcdef",
@@ -16,13 +17,20 @@ DEV = {
 }
 PRODUCTION_ENV = {
     "OLYMPIX_DATABASE_URL": "mysql+pymysql://olympix:pw@db/olympix",
-    "OLYMPIX_SESSION_SECRET": "s" * 40,
-    "OLYMPIX_CODE_PEPPER": "p" * 32,
+    "OLYMPIX_SESSION_SECRET": "Zq3vL8pX1mT6yR0cW4nB7dK2hF9sJ5gA",
+    "OLYMPIX_CODE_PEPPER": "pE4rV9tY2uI7oP1aS6dF3gH8jK0lZ5xC",
     "OLYMPIX_DATA_KEYS": f"A:{REAL_KEY}",
-    "OLYMPIX_TICKET_KEYS": f"A:{REAL_KEY}",
-    "OLYMPIX_PAYMENT_API_KEY": "sk_live_x",
-    "OLYMPIX_PAYMENT_WEBHOOK_SECRET": "whsec_x",
+    "OLYMPIX_TICKET_KEYS": f"A:{OTHER_KEY}",
+    "OLYMPIX_PAYMENT_API_KEY": "sk_live_4eC39HqLyjWDarjtT1zdp7dc",
+    "OLYMPIX_PAYMENT_WEBHOOK_SECRET": "whsec_Nq7Zk2Lp9Xr4Tv8Bm3Wc6Yd1",
     "OLYMPIX_SMS_TOKEN": "token",
+}
+# What production.ini says besides the secrets.
+PRODUCTION = {
+    "olympix.production": "true",
+    "olympix.session.secure": "true",
+    "olympix.base_url": "https://tickets.example.org",
+    "olympix.payment.url": "https://payments.example.org",
 }
 
 
@@ -30,20 +38,22 @@ def test_development_settings_parse_with_defaults():
     settings = parse(DEV, environ={})
     assert settings["olympix.production"] is False
     assert settings["olympix.data_keys.parsed"].current == "A"
-    assert settings["olympix.argon2.time_cost"] == 3
+    # OWASP's argon2id profile: 19 MiB, 2 passes, 1 lane (a quarter of argon2-cffi's default cost).
+    assert (settings["olympix.argon2.memory_cost"], settings["olympix.argon2.time_cost"],
+            settings["olympix.argon2.parallelism"]) == (19456, 2, 1)
 
 
 def test_production_reads_secrets_from_the_environment():
-    settings = parse({"olympix.production": "true"}, environ=PRODUCTION_ENV)
+    settings = parse(PRODUCTION, environ=PRODUCTION_ENV)
     assert settings["sqlalchemy.url"].startswith("mysql")
-    assert settings["olympix.session_secret"] == "s" * 40
+    assert settings["olympix.session_secret"] == PRODUCTION_ENV["OLYMPIX_SESSION_SECRET"]
 
 
 @pytest.mark.parametrize("missing", ["OLYMPIX_DATABASE_URL", "OLYMPIX_SESSION_SECRET", "OLYMPIX_DATA_KEYS"])
 def test_production_refuses_to_start_without_a_secret(missing):
     env = {k: v for k, v in PRODUCTION_ENV.items() if k != missing}
     with pytest.raises(SettingsError, match=missing):
-        parse({"olympix.production": "true"}, environ=env)
+        parse(PRODUCTION, environ=env)
 
 
 @pytest.mark.parametrize("variable, value", [
@@ -54,13 +64,13 @@ def test_production_refuses_to_start_without_a_secret(missing):
 def test_production_refuses_development_values(variable, value):
     env = dict(PRODUCTION_ENV, **{variable: value})
     with pytest.raises(SettingsError, match="development"):
-        parse({"olympix.production": "true"}, environ=env)
+        parse(PRODUCTION, environ=env)
 
 
 def test_production_refuses_sqlite():
     env = dict(PRODUCTION_ENV, OLYMPIX_DATABASE_URL="sqlite:///x.sqlite")
     with pytest.raises(SettingsError, match="MariaDB"):
-        parse({"olympix.production": "true"}, environ=env)
+        parse(PRODUCTION, environ=env)
 
 
 @pytest.mark.parametrize("key, value, message", [
@@ -90,7 +100,7 @@ def test_production_refuses_to_start_without_payment_secrets(missing):
     """Without the webhook secret, notifications would be checked against an empty HMAC key."""
     env = {k: v for k, v in PRODUCTION_ENV.items() if k != missing}
     with pytest.raises(SettingsError, match=missing):
-        parse({"olympix.production": "true"}, environ=env)
+        parse(PRODUCTION, environ=env)
 
 
 @pytest.mark.parametrize("key, value", [
@@ -101,4 +111,65 @@ def test_production_refuses_to_start_without_payment_secrets(missing):
 ])
 def test_production_refuses_test_doubles_and_the_debug_toolbar(key, value):
     with pytest.raises(SettingsError, match=key):
-        parse({"olympix.production": "true", key: value}, environ=PRODUCTION_ENV)
+        parse({**PRODUCTION, key: value}, environ=PRODUCTION_ENV)
+
+
+@pytest.mark.parametrize("variable, value, message", [
+    ("OLYMPIX_CODE_PEPPER", "x", "olympix.code_pepper.*at least 32"),
+    ("OLYMPIX_PAYMENT_WEBHOOK_SECRET", "w", "webhook_secret.*at least 24"),
+    ("OLYMPIX_SESSION_SECRET", "s" * 40, "session_secret.*too simple"),
+    ("OLYMPIX_CODE_PEPPER", "ab" * 20, "code_pepper.*too simple"),
+    ("OLYMPIX_CODE_PEPPER", "Zq3vL8pX1mT6yR0cW4nB7dK2hF9sJ5gA", "code_pepper.*same value as.*session_secret"),
+    ("OLYMPIX_TICKET_KEYS", f"A:{REAL_KEY}", "ticket_keys.*same key as.*data_keys"),
+    ("OLYMPIX_TICKET_KEYS", f"B:{OTHER_KEY}, A:{REAL_KEY}", "ticket_keys.*same key as.*data_keys"),
+    ("OLYMPIX_DATA_KEYS", "A:" + base64.b64encode(b"r" * 32).decode(), "data_keys.*too simple"),
+])
+def test_production_refuses_weak_short_and_reused_secrets(variable, value, message):
+    env = dict(PRODUCTION_ENV, **{variable: value})
+    with pytest.raises(SettingsError, match=message):
+        parse(PRODUCTION, environ=env)
+
+
+@pytest.mark.parametrize("key, value, message", [
+    ("olympix.session.secure", "false", "session.secure"),
+    ("olympix.base_url", "http://tickets.example.org", "olympix.base_url.*https://"),
+    ("olympix.payment.url", "http://payments.example.org", "olympix.payment.url.*https://"),
+    ("olympix.payment.notify_url", "http://tickets.example.org/api/payments/notify", "notify_url.*https://"),
+    ("pyramid.debug_all", "true", "pyramid.debug_all"),
+    ("pyramid.debug_authorization", "true", "pyramid.debug_authorization"),
+    ("pyramid.reload_templates", "true", "pyramid.reload_templates"),
+])
+def test_production_refuses_unsafe_settings(key, value, message):
+    with pytest.raises(SettingsError, match=message):
+        parse({**PRODUCTION, key: value}, environ=PRODUCTION_ENV)
+
+
+def test_production_settings_as_shipped_start():
+    settings = parse(PRODUCTION, environ=PRODUCTION_ENV)
+    assert settings["olympix.production"] is True
+
+
+@pytest.mark.parametrize("settings", [
+    {"olympix.production": "false", "sqlalchemy.url": "mysql+pymysql://olympix:pw@db.example.org/olympix"},
+    {"olympix.production": "false", "sqlalchemy.url": "mysql+pymysql://olympix:pw@10.0.0.5/olympix"},
+    {"olympix.production": "false", "olympix.base_url": "https://tickets.example.org"},
+])
+def test_production_false_is_refused_where_the_site_is_deployed(settings):
+    with pytest.raises(SettingsError, match="olympix.production = false"):
+        parse({**DEV, **settings}, environ={})
+
+
+@pytest.mark.parametrize("url", ["sqlite:///x.sqlite", "mysql+pymysql://root@127.0.0.1:3306/x",
+                                 "mysql+pymysql://root@localhost/x", "mysql+pymysql://root@[::1]:3306/x"])
+def test_development_on_a_local_database_starts(url):
+    assert parse(dict(DEV, **{"sqlalchemy.url": url}), environ={})["olympix.production"] is False
+
+
+def test_production_ini_with_production_false_is_refused(monkeypatch):
+    from pyramid.paster import get_appsettings
+
+    ini = os.path.join(os.path.dirname(__file__), "..", "..", "production.ini")
+    settings = dict(get_appsettings(ini), **{"olympix.production": "false"})
+    env = dict(PRODUCTION_ENV, OLYMPIX_DATABASE_URL="mysql+pymysql://olympix:pw@db.internal/olympix")
+    with pytest.raises(SettingsError, match="olympix.production = false"):
+        parse(settings, environ=env)

@@ -116,8 +116,9 @@ def test_another_person_cannot_transfer_someone_elses_ticket(testapp, owned, dbs
     sign_in(testapp, "eve@example.test")
     fields.update(first_name="Eve", last_name="Mallory",
                   csrf_token=testapp.get("/account/@@profile").forms["form"]["csrf_token"].value)
-    assert testapp.get(f"/tickets/{ticket.id}/", status=403).status_int == 403
-    assert testapp.post(f"/tickets/{ticket.id}/@@transfer", fields, status=403).status_int == 403
+    # not hers: answered as if it did not exist (issue 15.7)
+    assert testapp.get(f"/tickets/{ticket.id}/", status=404).status_int == 404
+    assert testapp.post(f"/tickets/{ticket.id}/@@transfer", fields, status=404).status_int == 404
     assert testapp.post("/tickets/999999/@@transfer", fields, status=404).status_int == 404
     assert snapshot(dbsession) == before
 

@@ -47,11 +47,35 @@ def test_code_liveness_expiry_and_attempts():
     ("password1", "password_too_common"),
     ("Sunshine", "password_too_common"),
     ("a quiet harbour at dawn", None),
-    ("é" * 8, None),
-    ("x" * 128, None),
+    ("éàèùçôîâ", None),
+    (("a quiet harbour at dawn " * 6)[:128], None),
+    # ASVS 6.2.11: trivial repetitions and the site's own name (issue 15.7)
+    ("é" * 8, "password_repetitive"),
+    ("x" * 128, "password_repetitive"),
+    ("aaaaaaaa", "password_repetitive"),
+    ("abababab", "password_repetitive"),
+    ("abcabcabc", "password_repetitive"),
+    ("olympix2024", "password_context"),
+    ("Olympix 2024 !", "password_context"),
+    ("paris2024paris", "password_context"),
+    ("olympix tickets for the whole family", None),
 ])
 def test_password_policy(password, problem):
     assert password_problem(password) == problem
+
+
+@pytest.mark.parametrize("password, problem", [
+    ("ada@example.test", "password_context"),
+    ("ADA@EXAMPLE.TEST1", "password_context"),
+    ("Lovelace1815", "password_context"),
+    ("ada.lovelace!!", "password_context"),
+    ("AdaLovelace2024", "password_context"),
+    ("lovelace analytical engine", None),
+])
+def test_password_policy_refuses_the_persons_own_words(password, problem):
+    from olympix.security.passwords import context_words
+
+    assert password_problem(password, context_words("ada@example.test", "Ada", "Lovelace")) == problem
 
 
 def test_passwords_hash_with_argon2id_and_verify():

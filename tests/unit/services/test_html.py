@@ -14,6 +14,12 @@ HOSTILE_LINKS = [
     "data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==",
     "DATA:text/html,<script>alert(1)</script>",
     "vbscript:msgbox(1)",
+    # protocol-relative: another site, whatever the scheme of the page (issue 15.7)
+    "//evil.example/login",
+    "/\\evil.example/login",
+    "\\/evil.example/login",
+    " //evil.example/login",
+    "/\t/evil.example/login",
 ]
 
 
@@ -41,7 +47,15 @@ def test_scripts_go_with_their_content_and_other_tags_keep_their_text():
 
 
 def test_every_tag_is_closed_and_text_is_escaped():
-    assert sanitize("<ul><li>a &lt;b&gt; & c<li>d") == "<ul><li>a &lt;b&gt; &amp; c<li>d</li></li></ul>"
+    # Parsed as browsers do (HTML5): a new <li> closes the open one.
+    assert sanitize("<ul><li>a &lt;b&gt; & c<li>d") == "<ul><li>a &lt;b&gt; &amp; c</li><li>d</li></ul>"
+
+
+def test_the_sanitiser_is_nh3():
+    """A well-kept sanitiser (Ammonia through nh3), not one written here on html.parser."""
+    import olympix.services.html as module
+
+    assert "nh3" in module.__dict__ and "HTMLParser" not in module.__dict__
 
 
 def test_text_lines_reads_blocks_as_lines():

@@ -1,0 +1,27 @@
+"""Waiting for the page without `page.wait_for_function`.
+
+Playwright's wait_for_function compiles its predicate with eval inside the
+page, which olympix's Content-Security-Policy refuses (no 'unsafe-eval'):
+poll `page.evaluate` from here instead (evaluated by the browser's debugger
+protocol, outside the page's policy), bounded in time.
+"""
+import time
+
+from playwright.sync_api import Error as PlaywrightError
+
+
+def wait_for(page, expression, timeout=5000, interval=0.05):
+    """Wait until ``expression`` (JavaScript) is truthy in the page; its value."""
+    deadline = time.monotonic() + timeout / 1000
+    while True:
+        try:
+            value = page.evaluate(expression)
+        except PlaywrightError as error:
+            if "context was destroyed" not in str(error):
+                raise
+            value = None  # the page is navigating: ask the next one
+        if value:
+            return value
+        if time.monotonic() >= deadline:
+            raise TimeoutError(f"after {timeout} ms, still false in the page: {expression}")
+        time.sleep(interval)
