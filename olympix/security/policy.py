@@ -118,15 +118,26 @@ def _token_hash(token):
     return hashlib.sha256(token.encode("ascii", "replace")).hexdigest()
 
 
+_LIVE_KEY = "olympix.live_session"
+
+
 def live_session(request):
     """(AuthSession, User) behind the session cookie when both are live, else None."""
     token = request.session.get(SESSION_KEY)
     if not isinstance(token, str) or not token or len(token) > _TOKEN_MAX:
         return None
-    row = request.dbsession.execute(
-        select(AuthSession, User).join(User, User.id == AuthSession.user_id)
-        .where(AuthSession.id == _token_hash(token))
-    ).first()
+    # Read once per request and token (issue 11.4): request.identity is a
+    # plain property, asked at every permission check (each menu entry,
+    # each ACL); the liveness is still checked every time, on the rows read.
+    cached = request.environ.get(_LIVE_KEY)
+    if cached is not None and cached[0] == token:
+        row = cached[1]
+    else:
+        row = request.dbsession.execute(
+            select(AuthSession, User).join(User, User.id == AuthSession.user_id)
+            .where(AuthSession.id == _token_hash(token))
+        ).first()
+        request.environ[_LIVE_KEY] = (token, row)
     if row is None:
         return None
     auth, user = row
@@ -166,6 +177,7 @@ def _forget_identity(request):
     # request sees the change.
     request.__dict__.pop("identity", None)
     request.__dict__.pop("authenticated_userid", None)
+    request.environ.pop(_LIVE_KEY, None)
 
 
 def sign_in(request, user):

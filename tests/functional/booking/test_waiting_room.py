@@ -27,6 +27,10 @@ def redis_app(app_settings, redis_settings):
 def room(request, app, db_engine, mailbox, sms_outbox):
     """``(app, clock)`` with the queue on the database fallback, then on Redis."""
     chosen = app if request.param == "database" else request.getfixturevalue("redis_app")
+    store = chosen.registry["olympix.shared_store"]
+    if store is not None:  # Redis outlives the database's cleaning: queues, sign-in counters
+        for key in list(store.client.scan_iter(match=store.prefix + "*", count=1000)):
+            store.client.delete(key)
     clock = _clock_of(chosen)
     clock.set(clock.__class__().now())
     clean_database(db_engine)
