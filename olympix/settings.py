@@ -83,11 +83,13 @@ DEFAULTS = {
     # when the event names none (bench/README.md: what the selling bench
     # measured here, with a margin); never more passes valid at once than
     # max_inside; at most this many places per address and queue.
+    # Seconds a process keeps the sports and venues the search form lists.
+    "olympix.catalogue.reference_ttl": "60",
     "olympix.queue.window_minutes": "30",
     "olympix.queue.pass_minutes": "10",
     "olympix.queue.open_minutes": "60",
     "olympix.queue.default_rate": "600",
-    "olympix.queue.max_inside": "5000",
+    "olympix.queue.max_inside": "6200",  # ≥ default_rate × pass_minutes + 10 s: the default rate is not capped
     "olympix.queue.places_per_address": "8",
     "olympix.tickets.visible_before": "48",
     "olympix.gate.opens_before": "180",
@@ -184,7 +186,7 @@ def parse(settings, environ=os.environ):
                 "olympix.booking.relapse_minutes", "olympix.booking.holds_per_address_hour",
                 "olympix.queue.window_minutes", "olympix.queue.pass_minutes", "olympix.queue.open_minutes",
                 "olympix.queue.default_rate", "olympix.queue.max_inside", "olympix.queue.places_per_address",
-                "olympix.session.lifetime"):
+                "olympix.catalogue.reference_ttl", "olympix.session.lifetime"):
         try:
             result[key] = int(result[key])
         except (TypeError, ValueError):
