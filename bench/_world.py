@@ -36,7 +36,7 @@ from olympix.security import atrest, ticket_code
 from olympix.gate import tokens as gate_tokens
 from olympix.services import tickets as ticket_service
 from olympix.services.booking import new_reference
-from olympix.services.interfaces import IClock
+from olympix.interfaces import IClock
 
 OFFERS = (("solo", 1), ("duo", 2), ("family", 4))
 PRICES = {"solo": 4500, "duo": 8000, "family": 15000}

@@ -57,7 +57,11 @@ def parse_args(argv=None):
     p.add_argument("--max-count", type=int, default=5000, help="count bound of each loop (default 5000)")
     p.add_argument("--sellout-capacity", type=int, default=60, help="seats of the sell-out event (0: skip)")
     p.add_argument("--waiting-room", action="store_true",
-                   help="send the buyers through the waiting room first (issue #11: not available yet)")
+                   help="send the buyers through the waiting room first (queue.json until admitted)")
+    p.add_argument("--admission-rate", type=int, default=600,
+                   help="the waiting room's admissions a minute (default 600)")
+    p.add_argument("--no-payments-pool", action="store_true",
+                   help="notifications on the buyers' workers, as before issue #11 (default: a pool of their own)")
     common_arguments(p)
     return p.parse_args(argv)
 
@@ -182,7 +186,9 @@ def main(argv=None):
     report = {"bench": "surge", "args": vars(args), "machine_before": machine(), "levels": {}}
     with Run("surge", keep=args.keep) as run:
         # The provider is never the bottleneck (a real one scales out): a thread per buyer, and more.
-        app = Olympix(run, pay_threads=max(64, 2 * max(levels) + 16)).migrate()
+        app = Olympix(run, pay_threads=max(64, 2 * max(levels) + 16),
+                      payments_pool=not args.no_payments_pool).migrate()
+        report["payments_pool"] = not args.no_payments_pool
         if args.waiting_room and not waiting_room_available(app):
             print("waiting room: not available (issue #11 is not implemented yet); measuring without it")
             report["waiting_room"] = "not available"

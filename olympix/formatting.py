@@ -23,6 +23,7 @@ from babel.numbers import format_currency, format_decimal
 from .i18n import PARIS, _, _p
 from .models.catalogue import OfferKind
 from .models.orders import OrderState, PaymentStatus
+from .models.refunds import RefundReason, RefundStatus
 from .models.tickets import TicketState
 from .security.principals import Role
 
@@ -71,6 +72,17 @@ PAYMENT_STATUSES = {
     PaymentStatus.CANCELED: _p("payment", "Cancelled"),
     PaymentStatus.EXPIRED: _p("payment", "Expired"),
     PaymentStatus.REFUNDED: _("refunded"),
+}
+REFUND_STATUSES = {RefundStatus.PENDING: _("pending: retried until the provider takes it"),
+                   RefundStatus.SUCCEEDED: _("done")}
+#: Why money went back, as the buyer reads it.
+REFUND_REASONS = {
+    RefundReason.LATE: _("your payment arrived after the seats were released and none were left"),
+    RefundReason.MISMATCH: _("the payment did not match the order"),
+    RefundReason.STAFF: _("the order was cancelled by our staff"),
+    RefundReason.TICKET: _("a ticket was cancelled by our staff"),
+    RefundReason.BUYER: _("you cancelled the order"),
+    RefundReason.RESALE: _("your ticket was resold on the official resale"),
 }
 ROLE_NAMES = {
     Role.USER: _("User"),
@@ -196,6 +208,16 @@ class Formatter:
 
     def payment_status(self, status) -> str:
         return self._name(PAYMENT_STATUSES, status)
+
+    def refund_status(self, status) -> str:
+        return self._name(REFUND_STATUSES, status)
+
+    def refund_reason(self, reason) -> str:
+        return self._name(REFUND_REASONS, reason)
+
+    def card(self, brand, last4) -> str:
+        """"VISA •••• 4242", or "" when the provider did not say."""
+        return f"{(brand or '').upper()} •••• {last4}".strip() if last4 else (brand or "").upper()
 
     def role(self, role) -> str:
         return self._name(ROLE_NAMES, role)

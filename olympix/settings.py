@@ -68,6 +68,29 @@ DEFAULTS = {
     "olympix.booking.max_per_event": "6",
     "olympix.booking.max_per_account": "30",
     "olympix.booking.hold_minutes": "10",
+    # Hours before a session until which its buyers may cancel (events that allow it).
+    "olympix.booking.self_cancel_before": "48",
+    # Resale at face value closes this many hours before a session; the fee
+    # (cents) is kept from what the seller gets back.
+    "olympix.resale.deadline_before": "12",
+    "olympix.resale.fee_cents": "0",
+    # After a hold of theirs lapsed unpaid, an account waits this long before
+    # holding seats of that event again; holds per client address per hour
+    # (issue 15: throwaway accounts keeping seats off sale; 0: no limit).
+    "olympix.booking.relapse_minutes": "15",
+    "olympix.booking.holds_per_address_hour": "30",
+    # The waiting room (issue 11, docs/waiting-room.md): arrivals this long
+    # before an opening get a random place; a pass is valid this long; the
+    # sale stays queued this long after the opening; admissions per minute
+    # when the event names none (bench/README.md: what the selling bench
+    # measured here, with a margin); never more passes valid at once than
+    # max_inside; at most this many places per address and queue.
+    "olympix.queue.window_minutes": "30",
+    "olympix.queue.pass_minutes": "10",
+    "olympix.queue.open_minutes": "60",
+    "olympix.queue.default_rate": "600",
+    "olympix.queue.max_inside": "5000",
+    "olympix.queue.places_per_address": "8",
     "olympix.tickets.visible_before": "48",
     "olympix.gate.opens_before": "180",
     "olympix.redis.url": "",  # empty: counters and queues fall back on the database
@@ -157,7 +180,12 @@ def parse(settings, environ=os.environ):
     for key in ("olympix.argon2.time_cost", "olympix.argon2.memory_cost",
                 "olympix.argon2.parallelism", "olympix.booking.max_per_event",
                 "olympix.booking.max_per_account", "olympix.booking.hold_minutes",
+                "olympix.booking.self_cancel_before", "olympix.resale.deadline_before",
+                "olympix.resale.fee_cents",
                 "olympix.tickets.visible_before", "olympix.gate.opens_before",
+                "olympix.booking.relapse_minutes", "olympix.booking.holds_per_address_hour",
+                "olympix.queue.window_minutes", "olympix.queue.pass_minutes", "olympix.queue.open_minutes",
+                "olympix.queue.default_rate", "olympix.queue.max_inside", "olympix.queue.places_per_address",
                 "olympix.session.lifetime"):
         try:
             result[key] = int(result[key])

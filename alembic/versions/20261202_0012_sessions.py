@@ -10,7 +10,7 @@ from alembic import op
 from olympix.models.meta import UTCDateTime
 
 revision = "0012"
-down_revision = "0008"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 

@@ -28,4 +28,10 @@ def includeme(config):
     # browser sessions.
     config.add_view(api.scan_view, context=GateApi, name="scans", request_method="POST",
                     permission=Permission.GATE_SCAN, require_csrf=False, renderer="json")
+    # Offline gates (offline.py, sync.py): the bundle to judge without the
+    # server, and the upload of what was judged meanwhile.
+    config.add_view(api.bundle_view, context=GateApi, name="bundle", request_method="GET",
+                    permission=Permission.GATE_SCAN, renderer="json")
+    config.add_view(api.sync_view, context=GateApi, name="sync", request_method="POST",
+                    permission=Permission.GATE_SCAN, require_csrf=False, renderer="json")
     config.add_nav_item("/gate/", _("Gate"), Permission.GATE_SCAN, order=70)

@@ -5,6 +5,8 @@ code to ``POST /api/gate/scans`` (``api.py``) and shows the verdict over
 the page; without it the form posts to ``@@scan`` which answers a
 full-screen verdict page whose own form has the focus for the next code.
 """
+import base64
+
 from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
 from pyramid.view import view_config, view_defaults
 
@@ -14,8 +16,9 @@ from ..resources.gate import GateDesk
 from ..schemas import gate as schemas
 from ..security.permissions import Permission
 from ..views.forms import FormError, FormView, flash
+from . import offline
 from . import services as service
-from .verdicts import DEACTIVATABLE, describe, reason_word, verdict_word
+from .verdicts import DEACTIVATABLE, REASON_TEXTS, describe, reason_word, verdict_word
 
 TEMPLATE = "olympix:templates/gate/{}.jinja2"
 SESSION_GATE = "gate.gate_id"
@@ -54,7 +57,11 @@ class GateDeskViews:
             return {"choosing": True, "gate": gate,
                     "venues": service.gates_by_venue(request, active_only=True)}
         return {"choosing": False, "gate": gate, "events": service.events_at_gate(request, gate),
-                "event_id": request.session.get(SESSION_EVENT), "zone": venue_zone(gate.venue)}
+                "event_id": request.session.get(SESSION_EVENT), "zone": venue_zone(gate.venue),
+                # Offline (offline.py): the key of the bundle this session gets,
+                # and the reasons in words for the verdicts judged on the device.
+                "bundle_key": base64.b64encode(offline.session_key(request)).decode("ascii"),
+                "reason_texts": {reason: request.fmt.translate(text) for reason, text in REASON_TEXTS.items()}}
 
     @view_config(name="choose", request_method="POST")
     def choose(self):

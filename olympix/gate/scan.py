@@ -54,6 +54,12 @@ class Reason:
     DEACTIVATED = "deactivated"
     EXPIRED = "expired"
     WRONG_EVENT_OR_DAY = "wrong_event_or_day"
+    #: A rotating code whose proof is right but whose window is past (a screenshot?).
+    STALE_CODE = "stale_code"
+    #: The printed (static) code at a phone-only session.
+    PRINTED_AT_PHONE_ONLY = "printed_phone_only"
+    #: Uploaded by POST /api/gate/sync: a ticket another gate had admitted offline too.
+    DOUBLE_OFFLINE = "double_offline"
 
 
 @dataclass(frozen=True)
@@ -106,6 +112,7 @@ class ScannedEvent:
     venue_id: int
     venue_name_fr: str
     venue_name_en: str
+    phone_only: bool = False
 
     #: The one source of the gates' opening time (a plain function of ``starts_at``).
     gates_open_at = Event.gates_open_at
@@ -157,7 +164,7 @@ _Buyer = aliased(User)
 _TICKET_COLUMNS = (Ticket.id, Ticket.serial, Ticket.state, Ticket.state_changed_at, Ticket.state_reason,
                    Ticket.attendee_first_name, Ticket.attendee_last_name)
 _EVENT_COLUMNS = (Event.id, Event.code, Event.title_fr, Event.title_en, Event.starts_at, Event.ends_at,
-                  Event.venue_id, Venue.name_fr, Venue.name_en)
+                  Event.venue_id, Venue.name_fr, Venue.name_en, Event.phone_only)
 _N_TICKET, _N_EVENT = len(_TICKET_COLUMNS), len(_EVENT_COLUMNS)
 
 # Built once. Selecting columns (not the Ticket/Event/User entities) keeps
@@ -202,20 +209,24 @@ def _load(dbsession, serial):
 
 def _proofs_match(config, decoded, loaded):
     try:
-        user_key = atrest.unseal(config.data_keyring, loaded.user_key, "user_key")
         ticket_key = atrest.unseal(config.data_keyring, loaded.ticket_key, "ticket_key")
+        if decoded.rotating:
+            return ticket_code.verify_rotating(decoded, ticket_code.totp_key(ticket_key))
+        user_key = atrest.unseal(config.data_keyring, loaded.user_key, "user_key")
     except atrest.SealedDataError:
         log.error("ticket %s: stored key cannot be opened", loaded.ticket.id)
         return False
     return ticket_code.verify(decoded, user_key, ticket_key)
 
 
-def scan(dbsession, config, text, *, gate, agent_id, now, device_token_id=None, event_id=None):
+def scan(dbsession, config, text, *, gate, agent_id, now, device_token_id=None, event_id=None, nonce=None,
+         offline=False):
     """Check one scanned ``text`` at ``gate`` and record it; return a ScanResult.
 
     ``event_id``, when the agent chose an event at this gate, narrows the
     admitted tickets to that event. Never raises on bad input: every text,
-    however broken, ends as a recorded deny. The caller commits.
+    however broken, ends as a recorded deny. The caller commits. ``nonce``
+    and ``offline``: a scan a gate made offline, uploaded later (``offline.py``).
     """
     result = ScanResult(verdict=Verdict.DENY, reason=Reason.UNREADABLE, at=now, gate=gate)
     excerpt, digest = fingerprint(text)
@@ -226,7 +237,9 @@ def scan(dbsession, config, text, *, gate, agent_id, now, device_token_id=None, 
         result.reason = Reason.UNKNOWN_OR_FORGED if exc.reason == "unknown_key" else Reason.UNREADABLE
         decoded = None
     loaded = _load(dbsession, decoded.serial) if decoded is not None else None
-    if decoded is not None and (loaded is None or not _proofs_match(config, decoded, loaded)):
+    age = ticket_code.window_age(decoded, now) if decoded is not None and decoded.rotating else None
+    if decoded is not None and (loaded is None or not _proofs_match(config, decoded, loaded)
+                                or age == "future"):
         result.reason = Reason.UNKNOWN_OR_FORGED
     elif loaded is not None:
         ticket = loaded.ticket
@@ -235,11 +248,17 @@ def scan(dbsession, config, text, *, gate, agent_id, now, device_token_id=None, 
         buyer = f"{loaded.buyer_first_name} {loaded.buyer_last_name}".strip()
         if buyer != result.holder_name:
             result.buyer_name = buyer
-        _decide(dbsession, config, result, agent_id=agent_id, event_id=event_id)
+        if age == "stale":
+            # The ticket's own proof, but minutes old: a screenshot or a copy.
+            result.reason = Reason.STALE_CODE
+        elif not decoded.rotating and loaded.event.phone_only:
+            result.reason = Reason.PRINTED_AT_PHONE_ONLY
+        else:
+            _decide(dbsession, config, result, agent_id=agent_id, event_id=event_id)
     inserted = dbsession.execute(_INSERT_SCAN.values({
         "ticket_id": result.ticket.id if result.ticket else None, "agent_id": agent_id, "gate_id": gate.id,
         "device_token_id": device_token_id, "verdict": str(result.verdict), "reason": result.reason,
-        "at": now, "code_excerpt": excerpt, "code_sha256": digest}))
+        "at": now, "code_excerpt": excerpt, "code_sha256": digest, "nonce": nonce, "offline": offline}))
     result.scan_id = inserted.inserted_primary_key[0]
     return result
 

@@ -20,6 +20,10 @@ REASON_TEXTS = {
     Reason.DEACTIVATED: _("Ticket deactivated (cancelled, refunded or replaced)."),
     Reason.EXPIRED: _("Ticket expired: the event is over."),
     Reason.WRONG_EVENT_OR_DAY: _("Not valid at this gate now (another event, venue or day)."),
+    Reason.STALE_CODE: _("Stale code — a screenshot? Ask for the live ticket on the holder's phone."),
+    Reason.PRINTED_AT_PHONE_ONLY: _("Printed code refused: this session admits the phone ticket only "
+                                    "(its code changes every 30 seconds)."),
+    Reason.DOUBLE_OFFLINE: _("Admitted twice while offline, at two gates."),
 }
 ALREADY_SCANNED_AT = _("Already scanned at %(time)s (%(gate)s).")
 ALREADY_SCANNED_ON = _("Already scanned on %(date)s at %(time)s (%(gate)s).")

@@ -5,6 +5,7 @@ explicit manager), so a request commits or aborts as one transaction.
 Tests point the application at a database of their own (tests/conftest.py).
 """
 import pymysql
+from pymysql.constants import SERVER_STATUS
 import zope.sqlalchemy
 import zope.sqlalchemy.datamanager
 from sqlalchemy import engine_from_config, event
@@ -20,7 +21,10 @@ from .catalogue import Event, EventState, Offer, OfferKind, Sport, Venue  # noqa
 from .content import ContactMessage, ContentHistory, ContentItem, ContentText  # noqa: F401
 from .orders import Order, OrderAttendee, OrderLine, OrderState, Payment, PaymentStatus  # noqa: F401
 from .tickets import Ticket, TicketHistory, TicketState  # noqa: F401
+from .refunds import Refund, RefundReason, RefundStatus  # noqa: F401
+from .resale import ListingState, ResaleListing  # noqa: F401
 from .gate import DeviceToken, Gate, Scan, Verdict  # noqa: F401
+from .waiting_room import QueuePlace, QueueState  # noqa: F401
 
 configure_mappers()
 
@@ -32,6 +36,22 @@ zope.sqlalchemy.datamanager._retryable_errors.append(
 )
 
 
+def _rollback_if_open(dbapi_connection, record, reset_state):
+    """A connection back in the pool leaves its transaction behind, if it has one.
+
+    After pyramid_tm's COMMIT (or a Session's ROLLBACK) there is none, and
+    the server said so in the status flags of its last answer, which
+    PyMySQL keeps: no round trip is needed to know. A connection returned
+    in the middle of a transaction (an error, a script) is rolled back as
+    the pool's default would (issue 11.4).
+    """
+    if reset_state.terminate_only:
+        return
+    status = getattr(dbapi_connection, "server_status", None)
+    if status is None or status & SERVER_STATUS.SERVER_STATUS_IN_TRANS:
+        dbapi_connection.rollback()
+
+
 def get_engine(settings, prefix="sqlalchemy."):
     if str(settings.get(prefix + "url", "")).startswith("sqlite"):
         # A fresh SQLite connection per checkout: a pooled connection could
@@ -39,10 +59,20 @@ def get_engine(settings, prefix="sqlalchemy."):
         # (stale reads, and "database is locked" when it then writes).
         engine = engine_from_config(settings, prefix, poolclass=NullPool)
     else:
-        # pool_pre_ping: a pooled connection to a node that died (or that
-        # HAProxy moved away from) is replaced before a request uses it.
-        # pool_recycle stays under HAProxy's idle timeout (deploy/).
-        engine = engine_from_config(settings, prefix, pool_pre_ping=True, pool_recycle=1800)
+        # No ping on every checkout (issue 11.4: one round trip more per
+        # request, for a failure that is rare): a pooled connection to a node
+        # that died, or that HAProxy moved away from, fails on its first
+        # statement, SQLAlchemy sees a disconnect and empties the pool, and
+        # pyramid_retry replays the request on a fresh connection (retry.py:
+        # lost connections are retryable). ``olympix.db.pre_ping = true``
+        # brings the ping back. pool_recycle stays under HAProxy's idle
+        # timeout (deploy/).
+        pre_ping = str(settings.get("olympix.db.pre_ping", "false")).lower() in ("true", "1", "yes", "on")
+        # Rollback-on-return only when a transaction is open: the pool's
+        # default sent a ROLLBACK after every COMMIT (_rollback_if_open).
+        engine = engine_from_config(settings, prefix, pool_pre_ping=pre_ping, pool_recycle=1800,
+                                    pool_reset_on_return=None)
+        event.listen(engine, "reset", _rollback_if_open)
         retry.watch_engine(engine)
     if engine.dialect.name == "sqlite":
         @event.listens_for(engine, "connect")

@@ -2,7 +2,7 @@
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Float, ForeignKey, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .meta import Base, UTCDateTime
@@ -72,6 +72,22 @@ class Event(Base):
     capacity: Mapped[int] = mapped_column(Integer)
     seats_left: Mapped[int] = mapped_column(Integer)
     state: Mapped[str] = mapped_column(String(16), default=EventState.DRAFT, index=True)
+    # Buyers may cancel their own paid orders (refunded in full) until
+    # olympix.booking.self_cancel_before hours before the start. Off by
+    # default, as at the Games.
+    self_cancel: Mapped[bool] = mapped_column(default=False, server_default=false())
+    #: The on-sale opening (issue 11): before it nothing is sold and visitors
+    #: see the queue page; for a while after it, holds need an admission pass
+    #: from the waiting room (services/waiting_room.py). None: no queue.
+    onsale_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: People admitted from the queue per minute (None: the deployment's default).
+    admission_rate: Mapped[int | None] = mapped_column(Integer)
+    #: Events of one sale phase share one queue and one pass (None: the event's own).
+    sale_phase: Mapped[str | None] = mapped_column(String(64))
+    # Issue #12: the rotating phone code only (no PDF, printed code refused at
+    # the gate), and when the holder sees the ticket (None: the global setting).
+    phone_only: Mapped[bool] = mapped_column(default=False, server_default=false())
+    tickets_visible_before: Mapped[int | None] = mapped_column(Integer)  # hours before the start
 
     sport: Mapped[Sport] = relationship(lazy="joined")
     venue: Mapped[Venue] = relationship(lazy="joined")

@@ -10,7 +10,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .catalogue import Venue
@@ -54,6 +54,12 @@ class Scan(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     code_excerpt: Mapped[str] = mapped_column(String(16), default="")
     code_sha256: Mapped[str] = mapped_column(String(64))
+    # A scan a gate made offline and uploaded later (POST /api/gate/sync):
+    # the device's nonce (unique: a replayed upload changes nothing), and for
+    # a ticket two gates admitted offline, the other admission.
+    nonce: Mapped[str | None] = mapped_column(String(64), unique=True)
+    offline: Mapped[bool] = mapped_column(default=False, server_default=false())
+    related_scan_id: Mapped[int | None] = mapped_column(ForeignKey("scans.id"))
 
     gate: Mapped[Gate] = relationship()
     ticket: Mapped["Ticket | None"] = relationship()

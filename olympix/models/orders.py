@@ -8,7 +8,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .meta import Base, UTCDateTime
@@ -43,7 +43,8 @@ UNPAID_STATUSES = (PaymentStatus.OPEN, PaymentStatus.FAILED, PaymentStatus.CANCE
 
 class Order(Base):
     __tablename__ = "orders"
-    __table_args__ = (CheckConstraint("total_cents >= 0", name="total_not_negative"),)
+    __table_args__ = (CheckConstraint("total_cents >= 0", name="total_not_negative"),
+                      Index("ix_orders_client_address_created_at", "client_address", "created_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(16), unique=True)
@@ -63,6 +64,9 @@ class Order(Base):
     # When the "your tickets are available" e-mail went out (set once, by a
     # conditional UPDATE, so the periodic command never sends it twice).
     notice_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The buyer's address (through the trusted proxies) when the seats were
+    # held: holds per address are limited (issue 15, bots behind many accounts).
+    client_address: Mapped[str | None] = mapped_column(String(45))
 
     buyer: Mapped["User"] = relationship()
     lines: Mapped[list["OrderLine"]] = relationship(back_populates="order", cascade="all, delete-orphan",
@@ -88,6 +92,9 @@ class OrderLine(Base):
     quantity: Mapped[int] = mapped_column(Integer)  # how many of the offer
     seats: Mapped[int] = mapped_column(Integer)  # quantity × the offer's seats
     unit_price_cents: Mapped[int] = mapped_column(Integer)
+    # A line bought at resale: its seat is another holder's ticket (no seat
+    # of events.seats_left is taken or given back for it).
+    resale_listing_id: Mapped[int | None] = mapped_column(ForeignKey("resale_listings.id", use_alter=True))
 
     order: Mapped[Order] = relationship(back_populates="lines")
     event: Mapped["Event"] = relationship()

@@ -27,3 +27,8 @@ class FiguresPage(_Page):
 @BackofficeFolder.child("audit")
 class AuditLogPage(_Page):
     """``/backoffice/audit``: the hash-chained audit log, paginated (administrators)."""
+
+
+@BackofficeFolder.child("queues")
+class QueuesPage(_Page):
+    """``/backoffice/queues``: the waiting rooms of the coming sales (managers)."""

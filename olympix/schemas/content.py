@@ -199,11 +199,41 @@ class EventSchema(CSRFSchema):
     price_solo = price_node(_("Price of the Solo offer (1 seat)"))
     price_duo = price_node(_("Price of the Duo offer (2 seats)"))
     price_family = price_node(_("Price of the Family offer (4 seats)"))
+    self_cancel = colander.SchemaNode(
+        colander.Boolean(), title=_("Buyers may cancel their own orders (refunded in full)"),
+        description=_("Until the time before the session set for the whole site (48 hours by default)."),
+        missing=False, widget=deform.widget.CheckboxWidget())
+    # The waiting room (issue 11, docs/waiting-room.md): all three optional.
+    onsale_at = colander.SchemaNode(
+        ParisDateTime(), title=_("Sales open"), missing=None,
+        description=_("Paris time. Leave empty to sell as soon as the event is published; "
+                      "with a time, a queue stands in front of the opening."),
+        widget=deform.widget.TextInputWidget(attributes={"type": "datetime-local"}))
+    admission_rate = colander.SchemaNode(
+        colander.Integer(), title=_("Admissions a minute"), missing=None,
+        validator=colander.Range(1, 1_000_000, min_err=_("At least 1 a minute."),
+                                 max_err=_("At most 1,000,000 a minute.")),
+        description=_("How many people the queue lets in each minute; empty: the site's default."))
+    sale_phase = colander.SchemaNode(
+        colander.String(), title=_("Sale phase"), missing=None, preparer=strip,
+        validator=colander.Regex(r"^[A-Za-z0-9_-]{1,64}$",
+                                 msg=_("Letters, digits, - and _ only (at most 64).")),
+        description=_("Events of one phase share one queue; empty: the event's own."))
+    # Issue #12.2: how the holders get in.
+    phone_only = colander.SchemaNode(
+        colander.Boolean(), title=_("Phone ticket only"), missing=False, widget=deform.widget.CheckboxWidget(),
+        description=_("No PDF: the gate admits only the phone ticket's code, which changes every 30 seconds."))
+    tickets_visible_before = colander.SchemaNode(
+        colander.Integer(), title=_("Tickets visible (hours before the start)"), missing=None,
+        description=_("Empty: the site's usual delay."),
+        validator=colander.Range(0, 24 * 60, min_err=_("At least 0 hours."), max_err=_("At most 60 days.")))
 
     def validator(self, node, value):
         error = colander.Invalid(node)
         if value["ends_at"] <= value["starts_at"]:
             error["ends_at"] = _("The end must come after the start.")
+        if value.get("onsale_at") is not None and value["onsale_at"] >= value["starts_at"]:
+            error["onsale_at"] = _("Sales must open before the event starts.")
         limit = event_drafts.venue_capacity(self.bindings["request"], value["venue_id"])
         if limit is not None and value["capacity"] > limit:
             error["capacity"] = _("At most ${count} seats: the venue's capacity.",

@@ -1,22 +1,23 @@
-"""``olympix sweep-holds INI`` and ``olympix send-ticket-notices INI``.
+"""``olympix sweep-holds INI``, ``olympix reconcile-payments INI`` and ``olympix send-ticket-notices INI``.
 
-Both are meant for cron (every minute is fine) and are idempotent: each
-order moves by a conditional UPDATE, so two overlapping runs, or a run
-racing a buyer, do each thing once.
+All are meant for cron (every minute is fine; reconcile-payments every few
+minutes) and are idempotent: each order, payment and refund moves by a
+conditional UPDATE, so two overlapping runs, or a run racing a buyer, do
+each thing once.
 """
 from datetime import timedelta
 
 from sqlalchemy import select, update
 
 from ..models import Event, Order, OrderLine, OrderState
-from ..services import booking, payments
+from ..services import booking, reconciliation
 from ..services.email import send_email
-from .common import app_request
+from .common import CommandError, app_request
 
 
 def sweep_holds(request):
     """Ask the provider about open sessions of lapsed holds, then expire the rest: ``(completed, released)``."""
-    return payments.sweep_lapsed_holds(request)
+    return reconciliation.sweep_lapsed_holds(request)
 
 
 def send_ticket_notices(request):
@@ -53,6 +54,15 @@ def run_sweep(args):
     print(f"{swept.completed} late payment(s) completed, {swept.released} expired hold(s) released")
 
 
+def run_reconcile(args):
+    if not 0 < args.max_age <= 24 * 366:
+        raise CommandError("--max-age is a number of hours between 1 and 8784")
+    with app_request(args.ini) as request:
+        done = reconciliation.reconcile_open(request, args.max_age)
+    print(f"{done.asked} payment(s) asked about, {done.completed} completed, {done.refunded} refund(s) made, "
+          f"{done.pending} refund(s) still waiting for the provider")
+
+
 def run_notices(args):
     with app_request(args.ini) as request:
         sent = send_ticket_notices(request)
@@ -63,6 +73,12 @@ def add_commands(sub):
     p = sub.add_parser("sweep-holds", help="give back the seats of expired holds (run from cron)")
     p.add_argument("ini")
     p.set_defaults(run=run_sweep)
+    p = sub.add_parser("reconcile-payments", help="ask the provider about every payment not final, retry "
+                       "refunds it has not taken (cron)")
+    p.add_argument("ini")
+    p.add_argument("--max-age", type=int, default=72, metavar="HOURS",
+                   help="ask about sessions opened up to this many hours ago (default 72)")
+    p.set_defaults(run=run_reconcile)
     p = sub.add_parser("send-ticket-notices", help="e-mail buyers whose tickets became available (cron)")
     p.add_argument("ini")
     p.set_defaults(run=run_notices)

@@ -4,6 +4,7 @@
     olympix create-user development.ini --email E --first-name F --last-name L --role admin
     olympix seed-demo development.ini [--demo-password P]
     olympix mail-sink [--port 8025] [--folder var/mail]
+    olympix onsale development.ini --event CODE --at ISO_TIME [--rate PER_MINUTE] [--phase NAME]
 
 Each module below adds its own sub-commands with ``add_commands(sub)``.
 """
@@ -11,10 +12,10 @@ import argparse
 import logging
 import sys
 
-from . import audit, backup, booking, db, demo, gate, mailsink, tickets, users
+from . import audit, backup, booking, db, demo, gate, mailsink, onsale, tickets, users
 from .common import CommandError
 
-MODULES = (db, users, demo, mailsink, booking, gate, tickets, audit, backup)
+MODULES = (db, users, demo, mailsink, booking, onsale, gate, tickets, audit, backup)
 
 
 def build_parser():

@@ -5,9 +5,13 @@
     olympix gate-tokens INI
     olympix gate-token-revoke INI TOKEN_ID
     olympix gate-reader INI --gate G --port /dev/ttyACM0|auto [--agent EMAIL | --token T]
+                        [--offline-bundle FILE]
 
 ``gate-reader`` scans each code a serial (USB CDC) scanner sends, in its own
-transaction, and prints the verdict and the holder's name.
+transaction, and prints the verdict and the holder's name. With
+``--offline-bundle`` (and ``--token``) it keeps judging from the bundle when
+the database does not answer, and syncs its journal when it does again
+(``gate/offline_reader.py``).
 """
 import logging
 import threading
@@ -15,7 +19,11 @@ import threading
 from pyramid.paster import bootstrap, setup_logging
 from pyramid.scripting import prepare
 
+from sqlalchemy.exc import DBAPIError
+
 from ..gate import serial_reader, tokens
+from ..gate.offline import BundleError
+from ..gate.offline_reader import REFRESH_SECONDS, OfflineReader
 from ..gate import services as service
 from ..gate.scan import scan
 from ..gate.verdicts import describe
@@ -97,12 +105,48 @@ def say(text):
 class GateReader:
     """Scans each code from the serial reader in its own transaction."""
 
-    def __init__(self, registry, gate_code, agent_id, token_id=None, out=say):
+    def __init__(self, registry, gate_code, agent_id, token_id=None, out=say, offline=None):
         self.registry, self.gate_code, self.agent_id, self.token_id, self.out = (
             registry, gate_code, agent_id, token_id, out)
         self.lock = threading.Lock()
+        self.offline = offline  # an OfflineReader, or None
 
-    def on_code(self, _gate, code):
+    def on_code(self, gate, code):
+        if self.offline is None:
+            return self.scan_online(gate, code)
+        try:
+            data = self.scan_online(gate, code)
+        except DBAPIError:
+            log.warning("the database does not answer: judging from the offline bundle")
+            try:
+                answer = self.offline.judge(code)
+            except BundleError as exc:
+                self.out(f"DENY   no answer from the database and no offline bundle ({exc})")
+                return None
+            self.out(f"{answer['verdict'].upper():<6} {answer['holder'] or '-'} — {answer['reason']} (hors ligne)")
+            return answer
+        self.sync_offline()
+        return data
+
+    def sync_offline(self):
+        try:
+            done = self.offline.sync()
+        except DBAPIError:
+            return None
+        if done:
+            self.out(f"synced {done['applied']} offline scans ({done['replayed']} already there)")
+        return done
+
+    def refresh_loop(self, stop_event):
+        """Every minute: a fresh bundle, then the journal uploaded (while the database answers)."""
+        while not stop_event.wait(REFRESH_SECONDS):
+            try:
+                self.offline.refresh()
+            except DBAPIError:
+                continue
+            self.sync_offline()
+
+    def scan_online(self, _gate, code):
         with self.lock:  # one scan at a time: one transaction, one request
             env = prepare(registry=self.registry)
             request = env["request"]
@@ -127,6 +171,8 @@ class GateReader:
 
 
 def run_gate_reader(args):
+    if args.offline_bundle and not args.token:
+        raise CommandError("--offline-bundle needs --token: the bundle is sealed to the device token")
     app_settings(args.ini)  # a clear error before bootstrap's traceback
     setup_logging(args.ini)
     with bootstrap(args.ini) as env:
@@ -145,9 +191,20 @@ def run_gate_reader(args):
         if args.port == "auto" and serial_reader.find_scanner_port() is None:
             say("NO SCANNER FOUND: plug a USB scanner set to serial (CDC) mode, or give --port;"
                 " waiting for one (Ctrl-C to stop)")
-        reader = GateReader(env["registry"], gate_code, agent_id, token_id)
+        offline = None
+        if args.offline_bundle:
+            offline = OfflineReader(env["registry"], gate_code, agent_id, token_id, args.token, args.offline_bundle)
+            offline.refresh()
+            say(f"offline bundle written to {args.offline_bundle} (refreshed every minute)")
+        reader = GateReader(env["registry"], gate_code, agent_id, token_id, offline=offline)
+        stop = threading.Event()
+        if offline is not None:
+            threading.Thread(target=reader.refresh_loop, args=(stop,), daemon=True).start()
         say(f"gate {gate_code}: reading codes from {args.port} (Ctrl-C to stop)")
-        serial_reader.main_loop(args.port, gate_code, reader.on_code, reader.on_status)
+        try:
+            serial_reader.main_loop(args.port, gate_code, reader.on_code, reader.on_status)
+        finally:
+            stop.set()
 
 
 def add_commands(sub):
@@ -174,4 +231,7 @@ def add_commands(sub):
     who = p.add_mutually_exclusive_group()
     who.add_argument("--agent", help="scan as this agent (default: the first active agent)")
     who.add_argument("--token", help="scan with this device token")
+    p.add_argument("--offline-bundle", metavar="FILE",
+                   help="keep the gate's offline bundle in FILE and judge from it when the database does not "
+                        "answer (needs --token); the journal goes in FILE.journal and syncs when it answers")
     p.set_defaults(run=run_gate_reader)

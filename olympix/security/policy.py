@@ -70,7 +70,13 @@ class OlympixSecurityPolicy:
             found = request.environ[_DEVICE_KEY]
             return None if found is None else found[1]
         found = live_session(request)
-        return None if found is None else found[1]
+        if found is None:
+            return None
+        # The session's identity map holds rows weakly: without a reference
+        # the user is gone by the next permission check, and each check
+        # (every menu entry, every ACL) SELECTed the row again (issue 11.4).
+        request.dbsession.info["olympix.identity"] = found[1]
+        return found[1]
 
     def authenticated_userid(self, request):
         user = request.identity

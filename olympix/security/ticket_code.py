@@ -26,8 +26,22 @@ Why this shape:
 * The key id lets the server key rotate: encode with ``Keyring.current``,
   decode with any key still on the ring; removing a key retires its codes.
 
+The phone's rotating code (issue #12) has the same shape under another
+prefix, ``"OT"`` (29 characters), and a block of::
+
+    serial (6) ‖ window (4, big-endian) ‖ proof(totp_key, serial, window) (6)
+
+where ``window`` counts 30-second steps since the Unix epoch (RFC 6238's
+T) and ``totp_key`` is derived from the ticket's ``ticket_key``.  The block
+is enciphered with a sub-key of the same server key (:func:`rotating_key`),
+so the gates' offline bundle can carry that sub-key and the per-ticket
+``totp_key`` without carrying the key of the printed codes or any
+``ticket_key``.  Since the window is inside the block, the gate tells a
+stale code (a screenshot: right proof, old window) from a forged one.
+
 This module is pure (no database, no Pyramid): the gate looks up the ticket
-by ``Decoded.serial`` and calls :func:`verify` with the stored keys.
+by ``Decoded.serial`` and calls :func:`verify` (or :func:`verify_rotating`)
+with the stored keys.
 """
 from __future__ import annotations
 
@@ -45,6 +59,12 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from .keyring import KEY_ID_ALPHABET, Keyring, new_key_entry  # noqa: F401
 
 PREFIX = "OX"
+ROTATING_PREFIX = "OT"
+WINDOW_SECONDS = 30
+WINDOW_BYTES = 4
+ROTATING_PROOF_BYTES = 6
+#: Windows accepted on each side of the gate's own (clocks drift).
+DRIFT_WINDOWS = 1
 SERIAL_BYTES = 6
 PROOF_BYTES = 5
 MAX_SERIAL = 2 ** (8 * SERIAL_BYTES)  # exclusive bound
@@ -52,7 +72,10 @@ CODE_LENGTH = len(PREFIX) + 1 + 26  # 26 = base32 length of 16 bytes, unpadded
 assert CODE_LENGTH <= 32  # DESIGN.md: at most 32 characters for a 1D laser gun
 
 _PROOF_LABEL = b"olympix-ticket-proof"
-_CODE_RE = re.compile(r"OX[A-Z2-7]{27}")
+_ROTATING_LABEL = b"olympix-rotating-proof"
+_ROTATING_KEY_LABEL = b"olympix-rotating-code-key"
+_TOTP_KEY_LABEL = b"olympix-rotating-totp-key"
+_CODE_RE = re.compile(r"O[XT][A-Z2-7]{27}")
 # Anything longer than this is garbage; refuse before doing any work on it.
 _MAX_INPUT = 256
 
@@ -78,6 +101,12 @@ class Decoded:
     user_proof: bytes
     ticket_proof: bytes
     key_id: str
+    #: The 30-second window of a rotating code; None for a printed code.
+    window: int | None = None
+
+    @property
+    def rotating(self):
+        return self.window is not None
 
 
 def _serial_bytes(serial: int) -> bytes:
@@ -107,14 +136,48 @@ def _aes(key: bytes, block: bytes, *, decrypt: bool) -> bytes:
     return ctx.update(block) + ctx.finalize()
 
 
+def _seal(prefix: str, block: bytes, key_id: str, key: bytes) -> str:
+    text = prefix + key_id + base64.b32encode(_aes(key, block, decrypt=False)).decode("ascii").rstrip("=")
+    assert len(text) == CODE_LENGTH <= 32
+    return text
+
+
+def window_of(when) -> int:
+    """The 30-second window an aware datetime falls in (RFC 6238's T)."""
+    return int(when.timestamp()) // WINDOW_SECONDS
+
+
+def rotating_key(server_key: bytes) -> bytes:
+    """The AES key of rotating codes: a sub-key of a server key (shippable to gates)."""
+    return hmac.new(bytes(server_key), _ROTATING_KEY_LABEL, hashlib.sha256).digest()
+
+
+def totp_key(ticket_key: bytes) -> bytes:
+    """The per-ticket key of the rotating proof, derived from ``ticket_key`` (16 bytes)."""
+    return hmac.new(bytes(ticket_key), _TOTP_KEY_LABEL, hashlib.sha256).digest()[:16]
+
+
+def rotating_proof(ticket_totp_key: bytes, serial: int, window: int) -> bytes:
+    """6-byte time-based proof: HMAC-SHA256 over the serial and the window."""
+    if not 0 <= window < 2 ** (8 * WINDOW_BYTES):
+        raise ValueError("window out of range")
+    message = _ROTATING_LABEL + _serial_bytes(serial) + window.to_bytes(WINDOW_BYTES, "big")
+    return hmac.new(bytes(ticket_totp_key), message, hashlib.sha256).digest()[:ROTATING_PROOF_BYTES]
+
+
+def encode_rotating(serial: int, ticket_key: bytes, keyring: Keyring, window: int) -> str:
+    """The phone's code for one 30-second ``window`` (29 characters, prefix ``OT``)."""
+    block = (_serial_bytes(serial) + window.to_bytes(WINDOW_BYTES, "big")
+             + rotating_proof(totp_key(ticket_key), serial, window))
+    key_id = keyring.current
+    return _seal(ROTATING_PREFIX, block, key_id, rotating_key(keyring.keys[key_id]))
+
+
 def encode(serial: int, user_key: bytes, ticket_key: bytes, keyring: Keyring) -> str:
     """The code printed on a ticket (29 characters, see module docstring)."""
     block = _serial_bytes(serial) + proof(user_key, serial) + proof(ticket_key, serial)
     key_id = keyring.current
-    sealed = _aes(keyring.keys[key_id], block, decrypt=False)
-    text = PREFIX + key_id + base64.b32encode(sealed).decode("ascii").rstrip("=")
-    assert len(text) == CODE_LENGTH <= 32
-    return text
+    return _seal(PREFIX, block, key_id, keyring.keys[key_id])
 
 
 def decode(text: str | bytes, keyring: Keyring) -> Decoded:
@@ -142,7 +205,7 @@ def decode(text: str | bytes, keyring: Keyring) -> Decoded:
     text = text.upper()
     if _CODE_RE.fullmatch(text) is None:
         raise InvalidCode("malformed")
-    key_id, body = text[2], text[3:]
+    prefix, key_id, body = text[:2], text[2], text[3:]
     try:
         sealed = base64.b32decode(body + "======")
     except (binascii.Error, ValueError):  # pragma: no cover - regex already checked
@@ -155,6 +218,12 @@ def decode(text: str | bytes, keyring: Keyring) -> Decoded:
     key = keyring.keys.get(key_id)
     if key is None:
         raise InvalidCode("unknown_key")
+    if prefix == ROTATING_PREFIX:
+        block = _aes(rotating_key(key), sealed, decrypt=True)
+        return Decoded(
+            serial=int.from_bytes(block[:SERIAL_BYTES], "big"), user_proof=b"",
+            ticket_proof=block[SERIAL_BYTES + WINDOW_BYTES:], key_id=key_id,
+            window=int.from_bytes(block[SERIAL_BYTES:SERIAL_BYTES + WINDOW_BYTES], "big"))
     block = _aes(key, sealed, decrypt=True)
     return Decoded(
         serial=int.from_bytes(block[:SERIAL_BYTES], "big"),
@@ -168,8 +237,30 @@ def verify(decoded: Decoded, user_key: bytes, ticket_key: bytes) -> bool:
     """True if both proofs match the keys stored for ``decoded.serial``.
 
     Both comparisons always run (constant time, no early exit) so timing
-    does not tell which half of a forged code was right.
+    does not tell which half of a forged code was right.  A rotating code
+    never passes here (see :func:`verify_rotating`).
     """
+    if decoded.rotating:
+        return False
     user_ok = hmac.compare_digest(decoded.user_proof, proof(user_key, decoded.serial))
     ticket_ok = hmac.compare_digest(decoded.ticket_proof, proof(ticket_key, decoded.serial))
     return user_ok & ticket_ok
+
+
+def verify_rotating(decoded: Decoded, ticket_totp_key: bytes) -> bool:
+    """True if a rotating code's proof matches the ticket's ``totp_key`` for its window.
+
+    Says nothing of the window's age: see :func:`window_age`.
+    """
+    if not decoded.rotating:
+        return False
+    expected = rotating_proof(ticket_totp_key, decoded.serial, decoded.window)
+    return hmac.compare_digest(decoded.ticket_proof, expected)
+
+
+def window_age(decoded: Decoded, now) -> str:
+    """``"current"`` (within DRIFT_WINDOWS of ``now``), ``"stale"`` (older) or ``"future"``."""
+    delta = window_of(now) - decoded.window
+    if abs(delta) <= DRIFT_WINDOWS:
+        return "current"
+    return "stale" if delta > 0 else "future"

@@ -12,20 +12,24 @@ sweep-holds``.
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import case, exists, func, select, update
 from sqlalchemy.orm import selectinload
 
 from ..i18n import _
 from ..models import (
     Event,
     EventState,
-    Offer,
+    ListingState,
     Order,
     OrderAttendee,
     OrderLine,
     OrderState,
+    Payment,
+    PaymentStatus,
+    ResaleListing,
     User,
 )
+from . import waiting_room
 from .clock import now
 
 REFERENCE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L
@@ -83,8 +87,56 @@ def seats_booked(request, user_id, event_id=None):
 
 
 def on_sale(event, current):
-    """Tickets are sold for published events until they start."""
-    return event.state == EventState.PUBLISHED and event.starts_at > current
+    """Tickets are sold for published events from their opening (if any) until they start."""
+    return (event.state == EventState.PUBLISHED and event.starts_at > current
+            and (event.onsale_at is None or event.onsale_at <= current))
+
+
+def _standing(request, user_id, event_id, current):
+    """``(live seats in all, live seats for the event, latest lapse there)``: one statement.
+
+    Live: held and not yet expired, or paid. A lapse: a hold that ran out
+    unpaid (expired, or still held past its time). The hold's limits and
+    its relapse wait read these three in one round trip (issue 11.4).
+    """
+    live = (Order.state == OrderState.PAID) | ((Order.state == OrderState.HELD) & (Order.held_until > current))
+    lapsed = (Order.state == OrderState.EXPIRED) | (
+        (Order.state == OrderState.HELD) & (Order.held_until <= current))
+    here = OrderLine.event_id == event_id
+    total, seats, last_lapse = request.dbsession.execute(
+        select(func.coalesce(func.sum(case((live, OrderLine.seats), else_=0)), 0),
+               func.coalesce(func.sum(case((live & here, OrderLine.seats), else_=0)), 0),
+               func.max(case((lapsed & here, Order.held_until))))
+        .join(Order, Order.id == OrderLine.order_id)
+        .where(Order.user_id == user_id)).one()
+    return int(total), int(seats), last_lapse
+
+
+def known_address(request):
+    """The client's address, or None when there is none (a command, a script, a test)."""
+    address = request.client_ip
+    return None if not address or address == "unknown" else address
+
+
+def holds_from_address(request, address, since, at_most):
+    """Holds made from ``address`` since ``since``, counted up to ``at_most`` (a bounded index range)."""
+    recent = (select(Order.id).where(Order.client_address == address, Order.created_at > since)
+              .limit(at_most).subquery())
+    return request.dbsession.scalar(select(func.count()).select_from(recent))
+
+
+def repeated_lapses(request, hours=24, at_least=3, limit=50):
+    """``[(user, lapses)]``: accounts whose holds ran out unpaid ``at_least`` times lately.
+
+    The managers' anomaly for seats kept off sale by re-holding (issue 15).
+    """
+    since = now(request) - timedelta(hours=hours)
+    count = func.count(Order.id).label("lapses")
+    rows = request.dbsession.execute(
+        select(Order.user_id, count).where(Order.state == OrderState.EXPIRED, Order.held_until > since)
+        .group_by(Order.user_id).having(count >= at_least).order_by(count.desc()).limit(limit)).all()
+    users = {u.id: u for u in request.dbsession.scalars(select(User).where(User.id.in_([r[0] for r in rows])))}
+    return [(users[user_id], lapses) for user_id, lapses in rows if user_id in users]
 
 
 def hold(request, user, event, offer, quantity):
@@ -100,7 +152,13 @@ def hold(request, user, event, offer, quantity):
         raise BookingRefused(_("Choose at least one."))
     current = now(request)
     if not on_sale(event, current):
+        if event.onsale_at is not None and current < event.onsale_at and event.starts_at > current:
+            raise BookingRefused(_("Sales open at %(when)s.",
+                                   mapping={"when": request.fmt.datetime(event.onsale_at)}))
         raise BookingRefused(_("This event is not on sale."))
+    if waiting_room.may_hold(request, event, user) is not None:
+        raise BookingRefused(_("It is not your turn in the queue yet, or your pass has run out: "
+                               "the queue page tells you when you may book."))
     seats = quantity * offer.seats
     per_event = setting(request, "booking.max_per_event")
     per_account = setting(request, "booking.max_per_account")
@@ -110,10 +168,23 @@ def hold(request, user, event, offer, quantity):
     # Serialise one person's bookings (their own row only) so two tabs
     # cannot both pass the limits below; other buyers never wait on it.
     dbsession.execute(select(User.id).where(User.id == user.id).with_for_update())
-    if seats_booked(request, user.id, event.id) + seats > per_event:
+    booked_in_all, booked, last_lapse = _standing(request, user.id, event.id, current)
+    if booked + seats > per_event:
         raise BookingRefused(_("At most %(max)s tickets per person for an event; your orders already "
                                "count the rest.", mapping={"max": per_event}))
-    if seats_booked(request, user.id) + seats > per_account:
+    # A hold that lapsed unpaid gives its seats to others for a while: an
+    # account (a bot's) cannot keep them off sale by holding again at once.
+    again_at = last_lapse and last_lapse + timedelta(minutes=setting(request, "booking.relapse_minutes"))
+    if again_at and again_at > current:
+        raise BookingRefused(_("Your last hold for this event ran out unpaid: you may hold seats for it "
+                               "again from %(when)s.", mapping={"when": request.fmt.time(again_at)}))
+    address = known_address(request)
+    per_address = setting(request, "booking.holds_per_address_hour")
+    # 0: no limit (the benchmarks, where every buyer is 127.0.0.1).
+    if address and per_address > 0 and \
+            holds_from_address(request, address, current - timedelta(hours=1), per_address) >= per_address:
+        raise BookingRefused(_("Too many holds from your network in the last hour: try again later."))
+    if booked_in_all + seats > per_account:
         raise BookingRefused(_("At most %(max)s tickets per account for the whole Games.",
                                mapping={"max": per_account}))
     # Expired holds may be sitting on the seats: give them back, try once more.
@@ -122,6 +193,7 @@ def hold(request, user, event, offer, quantity):
         raise BookingRefused(_("Not enough seats left for this choice."))
     order = Order(reference=new_reference(), user_id=user.id, state=OrderState.HELD,
                   total_cents=quantity * offer.price_cents, currency="EUR", created_at=current,
+                  client_address=address,
                   held_until=current + timedelta(minutes=setting(request, "booking.hold_minutes")))
     line = OrderLine(event_id=event.id, offer_id=offer.id, quantity=quantity, seats=seats,
                      unit_price_cents=offer.price_cents)
@@ -137,29 +209,53 @@ def hold(request, user, event, offer, quantity):
     return order
 
 
-def expire_order(request, order_id):
+def no_open_payment():
+    """The order has no checkout session still open at the provider (as far as we know).
+
+    Such an order's hold is never expired here: the buyer may have paid and
+    the notification be lost. ``services/payments`` asks the provider first
+    (``refresh``, ``sweep_lapsed_holds``) and then expires it with
+    ``provider_asked=True``.
+    """
+    return ~exists(select(Payment.id).where(Payment.order_id == Order.id,
+                                            Payment.status == PaymentStatus.OPEN))
+
+
+def expire_order(request, order_id, provider_asked=False):
     """Move one held, expired order to ``expired`` and give its seats back.
 
     True if this call did it (exactly one caller does, whatever the race).
     """
     dbsession = request.dbsession
+    lapsed = [Order.id == order_id, Order.state == OrderState.HELD, Order.held_until <= now(request)]
+    if not provider_asked:
+        lapsed.append(no_open_payment())
     moved = dbsession.execute(
-        update(Order).where(Order.id == order_id, Order.state == OrderState.HELD,
-                            Order.held_until <= now(request))
+        update(Order).where(*lapsed)
         .values(state=OrderState.EXPIRED)
         .execution_options(synchronize_session=False)
     ).rowcount
     if not moved:
         return False
     for event_id, seats in dbsession.execute(
-            select(OrderLine.event_id, OrderLine.seats).where(OrderLine.order_id == order_id)):
+            select(OrderLine.event_id, OrderLine.seats).where(OrderLine.order_id == order_id,
+                                                              OrderLine.resale_listing_id.is_(None))):
         give_back_seats(dbsession, event_id, seats)
+    release_listings(dbsession, order_id)
     return True
+
+
+def release_listings(dbsession, order_id):
+    """A lapsed resale hold: its listings go back on resale (their seats are other holders' tickets)."""
+    dbsession.execute(
+        update(ResaleListing).where(ResaleListing.order_id == order_id, ResaleListing.state == ListingState.HELD)
+        .values(state=ListingState.OPEN, order_id=None).execution_options(synchronize_session=False))
 
 
 def release_expired(request, event_id=None, limit=500):
     """Give back the seats of expired holds (of one event, or all); returns how many orders."""
-    query = select(Order.id).where(Order.state == OrderState.HELD, Order.held_until <= now(request))
+    query = select(Order.id).where(Order.state == OrderState.HELD, Order.held_until <= now(request),
+                                   no_open_payment())
     if event_id is not None:
         query = query.where(Order.id.in_(select(OrderLine.order_id).where(OrderLine.event_id == event_id)))
     released = 0
@@ -169,7 +265,7 @@ def release_expired(request, event_id=None, limit=500):
 
 
 def refresh(request, order):
-    """Bring ``order`` up to date when someone looks at it: expire a lapsed hold."""
+    """Bring ``order`` up to date when someone looks at it: expire a lapsed hold (none open at the provider)."""
     if order.state == OrderState.HELD and order.held_until <= now(request):
         expire_order(request, order.id)
         request.dbsession.refresh(order)
@@ -187,8 +283,8 @@ def attendees_complete(order):
 
 
 def offers_of(request, event):
-    return request.dbsession.scalars(select(Offer).where(Offer.event_id == event.id)
-                                     .order_by(Offer.seats)).all()
+    """The event's offers by seats (Solo, Duo, Family): the ones traversal loaded with it, if it did."""
+    return list(event.offers)
 
 
 def orders_of(request, user_id):

@@ -15,7 +15,7 @@ from sqlalchemy import or_, select
 from ..i18n import PARIS
 from ..models.catalogue import OFFER_SEATS, Event, EventState, Offer, OfferKind, Sport, Venue
 from ..models.content import ContentKind
-from . import content
+from . import content, waiting_room
 from .text import slugify
 
 SPORT_IMAGES = Path(__file__).resolve().parent.parent / "static" / "img" / "sports"
@@ -86,6 +86,11 @@ def _set_event(request, event, data):
     # Nothing is sold while the event is a draft (its ACL refuses TICKET_BUY),
     # so the seats can be set outright here.
     event.capacity = event.seats_left = data["capacity"]
+    event.self_cancel = bool(data.get("self_cancel"))
+    waiting_room.set_opening(request, event, data.get("onsale_at"), data.get("admission_rate"),
+                             data.get("sale_phase") or None)
+    event.phone_only = bool(data.get("phone_only"))
+    event.tickets_visible_before = data.get("tickets_visible_before")
     existing = {offer.kind: offer for offer in event.offers}
     for kind, field in PRICE_FIELDS.items():
         price = data[field]
@@ -122,8 +127,10 @@ def event_form_values(item):
     event = item.event
     values = content.form_values(item)
     values.update(sport_id=event.sport_id, venue_id=event.venue_id, starts_at=event.starts_at,
-                  ends_at=event.ends_at, capacity=event.capacity,
-                  image=event.image.removeprefix("sports/"))
+                  ends_at=event.ends_at, capacity=event.capacity, self_cancel=event.self_cancel,
+                  phone_only=event.phone_only, tickets_visible_before=event.tickets_visible_before,
+                  image=event.image.removeprefix("sports/"), onsale_at=event.onsale_at,
+                  admission_rate=event.admission_rate, sale_phase=event.sale_phase)
     prices = {offer.kind: offer.price_cents for offer in event.offers}
     for kind, field in PRICE_FIELDS.items():
         if kind in prices:

@@ -8,8 +8,12 @@ JSON answer:
 - ``returned``: the buyer comes back with a signed redirect (a ``Returned``);
 - ``notified``: the provider's signed notification (an ``Outcome``);
 - ``check``: the buyer asks again from the order page (``?check=1``);
-- ``sweep_lapsed_holds``: ``olympix sweep-holds`` asks about the open
-  sessions of lapsed holds before giving their seats back.
+- ``reconcile``: we ask about one session (a lost notification); the
+  lapsed holds and the periodic job that ask are ``services/reconciliation.py``.
+
+A payment taken after its seats were sold is refunded in full
+(``services/refunds.py``); when the provider does not take the refund, the
+refund stays a pending row, retried until it does.
 
 The provider tells the outcome twice (signed notification, signed return
 redirect) and maybe more (duplicates, late ones). Whichever comes first
@@ -26,14 +30,13 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import NamedTuple
 
 from sqlalchemy import select, update
 
 from ..interfaces import IPaymentGateway
-from ..models import Order, OrderLine, OrderState, Payment, PaymentStatus
+from ..models import Order, OrderLine, OrderState, Payment, PaymentStatus, RefundReason, RefundStatus
 from ..models.orders import UNPAID_STATUSES
-from . import audit, booking, tickets
+from . import booking, refunds, resale, tickets
 from .clock import now
 from .email import send_email
 from .payment_gateway import CheckoutState, InvalidSignature, PaymentProviderError
@@ -46,6 +49,7 @@ class Outcome(StrEnum):
 
     PAID = "paid"  # this message completed the order: tickets minted, e-mail queued
     REFUNDED = "refunded"  # paid too late, for another amount or order: refunded in full
+    REFUND_PENDING = "refund pending"  # as REFUNDED, but the provider has not taken the refund yet
     FAILED = "failed"  # declined, cancelled or expired at the provider: recorded
     OPEN = "open"  # the buyer has not finished on the provider's page
     DUPLICATE = "duplicate"  # already recorded: nothing left to do
@@ -84,11 +88,6 @@ class Returned:
     failure_reason: str | None = None  # the provider's code ("card_declined"…)
 
 
-class Swept(NamedTuple):
-    completed: int  # late payments that completed their order
-    released: int  # lapsed holds whose seats went back on sale
-
-
 def gateway(request):
     return request.find_service(IPaymentGateway)
 
@@ -111,7 +110,9 @@ def start_checkout(request, order, names, *, return_url, notify_url):
     held and no payment row exists without a session behind it.
     """
     booking.refresh(request, order)
-    if order.state != OrderState.HELD:
+    # A lapsed hold still held is one whose session the provider has not
+    # been asked about yet (services/reconciliation.py): not payable again.
+    if order.state != OrderState.HELD or order.held_until <= now(request):
         return Started(Outcome.CLOSED)
     payment = open_payment(order)
     if payment is not None and payment.checkout_url:
@@ -200,7 +201,14 @@ def notified(request, body, headers):
     payment = find_payment(request, state.id)
     if payment is None:
         return Outcome.UNKNOWN
-    return _apply(request, payment, state)
+    outcome = _apply(request, payment, state)
+    if outcome == Outcome.DUPLICATE and refunds.pending_of(request, payment):
+        # The provider delivers again because we answered that a refund was
+        # pending: try it again now, and keep it delivering until it is taken.
+        refunds.retry(request, refunds.pending_of(request, payment))
+        if refunds.pending_of(request, payment):
+            return Outcome.REFUND_PENDING
+    return outcome
 
 
 def reconcile(request, payment):
@@ -221,21 +229,6 @@ def check(request, order):
     outcome = reconcile(request, payment)
     request.dbsession.refresh(order)
     return outcome
-
-
-def sweep_lapsed_holds(request):
-    """Ask about the open sessions of lapsed holds, then give the seats of the rest back.
-
-    A lost notification must not cost a buyer who paid: before the seats go
-    back, the provider is asked about each open session (the source of truth).
-    """
-    current = now(request)
-    lapsed = request.dbsession.scalars(
-        select(Payment).join(Order, Order.id == Payment.order_id)
-        .where(Order.state == OrderState.HELD, Order.held_until <= current,
-               Payment.status == PaymentStatus.OPEN)).all()
-    completed = sum(reconcile(request, payment) == Outcome.PAID for payment in lapsed)
-    return Swept(completed, booking.release_expired(request, limit=100000))
 
 
 # -- completion, exactly once ------------------------------------------------------------
@@ -269,8 +262,7 @@ def _apply(request, payment, state):
         log.error("payment %s: %s %s for %s differs from %s %s for %s", payment.checkout_id,
                   state.amount, state.currency, state.reference, payment.amount_cents, order.currency,
                   order.reference)
-        refund_payment(request, payment, state.payment_id)
-        return Outcome.REFUNDED
+        return _refunded(request, payment, state, RefundReason.MISMATCH)
     paid = _mark_paid(request, order, OrderState.HELD)
     if not paid and _retake_expired(request, order):
         paid = _mark_paid(request, order, OrderState.EXPIRED)
@@ -280,15 +272,30 @@ def _apply(request, payment, state):
     if not paid:
         # Hold expired and the seats went to someone else, or the order was
         # already paid by another session, or cancelled: refund this payment.
-        refund_payment(request, payment, state.payment_id)
+        outcome = _refunded(request, payment, state, RefundReason.LATE)
         dbsession.execute(update(Order).where(Order.id == order.id, Order.state == OrderState.EXPIRED)
                           .values(state=OrderState.CANCELLED, cancelled_at=current)
                           .execution_options(synchronize_session=False))
         dbsession.expire(order)
-        return Outcome.REFUNDED
-    tickets.mint(request, order)
+        return outcome
+    if resale.is_resale(order):
+        if not resale.complete(request, order):
+            # The seller's ticket was used or cancelled while the buyer paid.
+            outcome = _refunded(request, payment, state, RefundReason.LATE)
+            dbsession.execute(update(Order).where(Order.id == order.id, Order.state == OrderState.PAID)
+                              .values(state=OrderState.CANCELLED, cancelled_at=current)
+                              .execution_options(synchronize_session=False))
+            dbsession.expire(order)
+            return outcome
+    else:
+        tickets.mint(request, order)
     send_email(request, "order_confirmed", order.buyer.email, order=order, user=order.buyer)
     return Outcome.PAID
+
+
+def _refunded(request, payment, state, reason):
+    row = refunds.refund_or_retry(request, payment, reason=reason, payment_id=state.payment_id)
+    return Outcome.REFUNDED if row.status == RefundStatus.SUCCEEDED else Outcome.REFUND_PENDING
 
 
 def _mark_paid(request, order, from_state):
@@ -303,6 +310,8 @@ def _retake_expired(request, order):
     dbsession = request.dbsession
     if dbsession.scalar(select(Order.state).where(Order.id == order.id)) != OrderState.EXPIRED:
         return False
+    if resale.is_resale(order):
+        return resale.retake(request, order)
     taken = []
     for line in dbsession.scalars(select(OrderLine).where(OrderLine.order_id == order.id)):
         if not booking.take_seats(dbsession, line.event_id, line.seats):
@@ -315,27 +324,5 @@ def _retake_expired(request, order):
 
 def _give_back(request, order):
     for line in order.lines:
-        booking.give_back_seats(request.dbsession, line.event_id, line.seats)
-
-
-def refund_payment(request, payment, payment_id=None, amount_cents=None, key_suffix="all"):
-    """Refund at the provider (idempotent key) and record it on ``payment``.
-
-    Raises PaymentProviderError when the provider does not answer; callers
-    that must leave nothing half-done run it inside a savepoint.
-    """
-    payment_id = payment_id or payment.provider_payment_id
-    refund = gateway(request).refund(payment_id, amount_cents,
-                                     idempotency_key=f"olympix-refund-{payment.checkout_id}-{key_suffix}")
-    request.dbsession.execute(
-        update(Payment).where(Payment.id == payment.id)
-        .values(refunded_cents=Payment.refunded_cents + refund.amount,
-                status=PaymentStatus.REFUNDED if amount_cents is None else Payment.status,
-                updated_at=now(request))
-        .execution_options(synchronize_session=False))
-    request.dbsession.expire(payment)
-    # Automatic refunds (a late or mismatched payment) have no staff actor:
-    # the entry then names nobody, which is itself the information.
-    audit.record(request, "payment.refund", "order", payment.order_id, amount_cents=refund.amount,
-                 checkout=payment.checkout_id, reason=key_suffix)
-    return refund
+        if line.resale_listing_id is None:
+            booking.give_back_seats(request.dbsession, line.event_id, line.seats)

@@ -46,8 +46,9 @@ def _ticket_row(request, *, order_id, order_line_id, event_id, owner_id, first_n
                 replaces_id=None):
     """The columns of one new ticket: a fresh serial and a fresh sealed ``ticket_key``.
 
-    The one place a ticket is made: ``mint`` (a paid order) and ``reissue``
-    (a transfer or a damaged ticket) both build their rows here.
+    The one place a ticket is made: ``mint`` (a paid order), ``reissue``
+    (a transfer or a damaged ticket) and ``services/resale`` (a ticket
+    bought at resale) all build their rows here.
     """
     data_keys = request.registry.settings["olympix.data_keys.parsed"]
     return {
@@ -57,6 +58,9 @@ def _ticket_row(request, *, order_id, order_line_id, event_id, owner_id, first_n
         "ticket_key": atrest.seal(data_keys, atrest.new_key(), "ticket_key"),
         "state": TicketState.PAID, "created_at": at, "state_changed_at": at, "replaces_id": replaces_id,
     }
+
+
+ticket_row = _ticket_row  # services/resale.py mints the buyer's ticket with it
 
 
 def _minted_history(ticket_id, at, actor_id, reason="minted"):
@@ -98,6 +102,8 @@ class ReissueRefused(Exception):
 NOT_LIVE = _("This ticket can no longer be changed: it has been used, cancelled or replaced.")
 EVENT_STARTED = _("This ticket can no longer be changed: the event has started.")
 EVENT_OVER = _("This ticket can no longer be changed: the event is over.")
+PHONE_ONLY = _("This session admits the phone ticket only: show this page at the gate (its code changes every "
+               "30 seconds; a printout or a screenshot is refused).")
 
 
 def transfer_open(request, event):
@@ -157,9 +163,39 @@ def code_for(request, ticket, owner=None):
     )
 
 
+#: How far ahead the phone ticket carries its rotating codes (it works offline once opened).
+ROTATING_HORIZON = timedelta(hours=12)
+
+
+def rotating_codes(request, ticket):
+    """The phone's rotating codes, from the window before now to the event's end (12 h at most).
+
+    ``{"start": first window, "step": seconds, "now": server time in ms, "codes": [...]}``:
+    the page picks the code of the current window itself (``static/js/mticket.js``),
+    offline too; the server key and the ``ticket_key`` never leave the server.
+    """
+    settings = request.registry.settings
+    current = now(request)
+    first = ticket_code.window_of(current) - ticket_code.DRIFT_WINDOWS
+    last = ticket_code.window_of(min(ticket.event.ends_at, current + ROTATING_HORIZON))
+    key = atrest.unseal(settings["olympix.data_keys.parsed"], ticket.ticket_key, "ticket_key")
+    keyring = settings["olympix.ticket_keys.parsed"]
+    return {"start": first, "step": ticket_code.WINDOW_SECONDS, "now": int(current.timestamp() * 1000),
+            "codes": [ticket_code.encode_rotating(ticket.serial, key, keyring, window)
+                      for window in range(first, max(first, last) + 1)]}
+
+
+def current_rotating_code(codes):
+    """The code of the current window in a ``rotating_codes`` answer (what the page shows first)."""
+    return codes["codes"][min(ticket_code.DRIFT_WINDOWS, len(codes["codes"]) - 1)]
+
+
 def visible_from(request, event):
-    """When the holder may see and print the ticket (``olympix.tickets.visible_before`` hours)."""
-    return event.starts_at - timedelta(hours=request.registry.settings["olympix.tickets.visible_before"])
+    """When the holder may see the ticket: the event's own delay, else ``olympix.tickets.visible_before`` hours."""
+    hours = event.tickets_visible_before
+    if hours is None:
+        hours = request.registry.settings["olympix.tickets.visible_before"]
+    return event.starts_at - timedelta(hours=hours)
 
 
 def is_visible(request, event):

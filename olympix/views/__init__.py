@@ -78,6 +78,7 @@ def includeme(config):
     config.add_directive("add_account_section", add_account_section)
     # Each area's nav items, account panels and template helpers.
     config.include(".catalogue")
+    config.include(".queue")  # the waiting room in front of queued sales (its view predicate)
     config.include(".orders")
     config.include(".tickets")
     config.include(".content")

@@ -6,7 +6,7 @@ from ..models.catalogue import OfferKind
 from ..resources.catalogue import EventResource, EventsFolder
 from ..schemas.catalogue import FILTER_NAMES, parse_filters
 from ..security.permissions import Permission
-from ..services import booking, catalogue
+from ..services import booking, catalogue, resale
 from .event_cards import event_card, offer_rows
 
 TEMPLATE = "olympix:templates/catalogue/{}.jinja2"
@@ -63,6 +63,10 @@ class CatalogueViews:
             "offers": list(event.offers),
             "offer_rows": offer_rows(request, event),
             "on_sale": booking.on_sale(event, booking.now(request)),
+            # "Revente officielle": (listing, offer name, price) of each ticket on resale.
+            "resale": [(listing, request.fmt.offer_name(listing.ticket.order_line.offer.kind),
+                        request.fmt.money(listing.price_cents))
+                       for listing in resale.open_listings(request, event)],
         }
 
 

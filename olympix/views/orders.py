@@ -11,8 +11,9 @@ from ..models import OrderState, PaymentStatus
 from ..resources.orders import OrderResource, OrdersFolder
 from ..schemas.booking import attendees_schema
 from ..security.permissions import Permission
-from ..services import booking, payments, ticket_pdf
+from ..services import booking, cancellations, payments, reconciliation, refunds, resale, ticket_pdf
 from ..services import tickets as ticket_service
+from ..services.cancellations import Cancelled
 from ..services.payments import Outcome, Verdict
 from .forms import FormError, FormView, flash
 from .tickets import pdf_response
@@ -30,7 +31,7 @@ PAYMENT_MESSAGES = {
 
 @view_config(context=OrdersFolder, permission=Permission.TICKET_BUY, renderer=TEMPLATE.format("orders"))
 def my_orders(context, request):
-    orders = booking.orders_of(request, request.identity.id)
+    orders = reconciliation.orders_of(request, request.identity.id)
     return {"rows": [(o, o.lines[0].event if o.lines else None) for o in orders]}
 
 
@@ -42,6 +43,11 @@ def order_page(request, order):
     last = order.payments[-1] if order.payments else None
     return {
         "order": order, "lines": order.lines, "payment": paid, "tickets": tickets,
+        "refunds": refunds.refunds_of_order(request, order.id),
+        "self_cancel_until": cancellations.self_cancel_until(request, order),
+        # Each live ticket's resale: (its open or held listing, whether it may be listed now).
+        "resale": {t.id: (resale.listing_of(request, t), resale.can_list(request, t))
+                   for t, live, _visible in tickets if live and t.owner_id == order.user_id},
         "held": order.state == OrderState.HELD, "paid": order.state == OrderState.PAID,
         "expired": order.state == OrderState.EXPIRED,
         "waiting": last is not None and last.status == PaymentStatus.OPEN,
@@ -90,7 +96,7 @@ class PayForm(FormView):
         return order_page(self.request, self.order)
 
     def __call__(self):
-        booking.refresh(self.request, self.order)
+        reconciliation.refresh(self.request, self.order)
         if self.order.state != OrderState.HELD:
             flash(self.request, NOT_PAYABLE, "error")
             return HTTPSeeOther(order_url(self.request, self.order))
@@ -146,7 +152,7 @@ class OrderViews:
         if request.params.get("check") == "1" and payments.check(request, order) == Outcome.UNREACHABLE:
             flash(request, _("The payment service is not answering; we will hear from it soon. "
                              "Check again in a moment."), "info")
-        booking.refresh(request, order)
+        reconciliation.refresh(request, order)
         values = order_page(request, order)
         if values["held"]:
             form = PayForm(self.context, request)
@@ -172,12 +178,35 @@ class OrderViews:
                    if t.state in ticket_service.LIVE_STATES]
         if not tickets or request.identity is None or request.identity.id != order.user_id:
             raise HTTPNotFound()
+        tickets = [t for t in tickets if not t.event.phone_only]  # their phone ticket only
+        if not tickets:
+            flash(request, ticket_service.PHONE_ONLY, "info")
+            return HTTPSeeOther(order_url(request, order))
         if not all(ticket_service.is_visible(request, t.event) for t in tickets):
             flash(request, _("Your tickets are not available yet."), "info")
             return HTTPSeeOther(order_url(request, order))
         for ticket in tickets:
             ticket_service.mark_delivered(request, ticket)
         return pdf_response(ticket_pdf.render_pdf(request, tickets), f"olympix-{order.reference}.pdf")
+
+
+SELF_CANCEL_MESSAGES = {
+    Cancelled.DONE: (_("Order cancelled: your tickets no longer work and the full amount is being refunded "
+                       "to your card."), "success"),
+    Cancelled.NOT_CANCELLABLE: (_("This order cannot be cancelled any more (the event does not allow it, "
+                                  "the deadline has passed or a ticket was used)."), "error"),
+    Cancelled.UNREACHABLE: (_("The payment service did not answer; nothing was changed. Please try again "
+                              "in a moment."), "error"),
+}
+
+
+@view_config(context=OrderResource, containment=OrdersFolder, permission=Permission.ORDER_VIEW,
+             name="cancel", request_method="POST")
+def cancel_my_order(context, request):
+    """The buyer cancels their own order, when its event allows it (services/cancellations.py)."""
+    outcome = cancellations.cancel_by_buyer(request, context.order, request.identity)
+    flash(request, *SELF_CANCEL_MESSAGES[outcome])
+    return HTTPSeeOther(order_url(request, context.order))
 
 
 def includeme(config):

@@ -8,7 +8,7 @@ from ..models import OrderState
 from ..resources.orders import BackofficeOrders, OrderResource
 from ..schemas.booking import FindOrderSchema
 from ..security.permissions import Permission
-from ..services import booking, cancellations
+from ..services import booking, cancellations, reconciliation, refunds
 from ..services import tickets as ticket_service
 from ..services.cancellations import Cancelled
 from .forms import FormError, FormView, flash
@@ -48,10 +48,11 @@ class StaffOrderViews:
 
     @view_config(renderer=TEMPLATE.format("backoffice_order"), request_method="GET")
     def view(self):
-        order = booking.refresh(self.request, self.order)
+        order = reconciliation.refresh(self.request, self.order)
         events = [line.event for line in order.lines]
         return {
             "order": order, "buyer": order.buyer, "lines": order.lines, "payments": order.payments,
+            "refunds": refunds.refunds_of_order(self.request, order.id),
             "cancellable": order.state in (OrderState.PAID, OrderState.HELD),
             "tickets": [(t, t.state in ticket_service.LIVE_STATES)
                         for t in ticket_service.tickets_of_order(self.request, order.id)],

@@ -10,6 +10,7 @@ from ..schemas.booking import TransferSchema
 from ..security.permissions import Permission
 from ..services import ticket_pdf
 from ..services import tickets as ticket_service
+from ..services.clock import now
 from .forms import FormView, flash
 
 TEMPLATE = "olympix:templates/booking/{}.jinja2"
@@ -57,9 +58,13 @@ class TicketPage:
         live = self.live()
         if live:
             ticket_service.mark_delivered(request, ticket)
-        code = ticket_service.code_for(request, ticket)
+        # The phone shows the rotating code only (a screenshot of it is stale
+        # within a minute); the printed code is the PDF's.
+        rotating = ticket_service.rotating_codes(request, ticket) if live else None
+        code = ticket_service.current_rotating_code(rotating) if live else None
         return {
-            "ticket": ticket, "event": self.event, "live": live, "code": code,
+            "ticket": ticket, "event": self.event, "live": live, "code": code, "rotating": rotating,
+            "phone_only": self.event.phone_only, "now_utc": now(request),
             "offer": ticket.order_line.offer if ticket.order_line else None,
             "qr_svg": request.find_service(IBarcodeService).qr_svg(code, module_mm=2) if live else None,
             "replacement": None if live else ticket_service.replacement_of(request, ticket),
@@ -85,6 +90,9 @@ class TicketViews(TicketPage):
             return self.not_yet()
         if not self.live():
             raise HTTPNotFound()
+        if self.event.phone_only:
+            flash(self.request, ticket_service.PHONE_ONLY, "info")
+            return HTTPSeeOther(self.request.resource_url(self.context))
         ticket_service.mark_delivered(self.request, self.ticket)
         return pdf_response(ticket_pdf.render_pdf(self.request, [self.ticket]),
                             f"olympix-ticket-{self.ticket.serial}.pdf")

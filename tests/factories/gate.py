@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from olympix.models import Order, OrderLine, Ticket, User
+from olympix.models import Event, Order, OrderLine, Ticket, User
 from olympix.models.gate import Gate
 from olympix.security import atrest, ticket_code
 from tests.factories import catalogue
@@ -65,6 +65,21 @@ class World:
             user_key = atrest.unseal(self.data_keyring, owner.user_key, "user_key")
             code = ticket_code.encode(serial, user_key, raw_key, self.ticket_keyring)
             return ticket.id, serial, code
+
+    def rotating(self, ticket_id, at):
+        """The phone's rotating code of ticket ``ticket_id`` for the 30-second window of ``at``."""
+        with Session(self.engine) as s:
+            ticket = s.get(Ticket, ticket_id)
+            raw_key = atrest.unseal(self.data_keyring, ticket.ticket_key, "ticket_key")
+            return ticket_code.encode_rotating(ticket.serial, raw_key, self.ticket_keyring,
+                                               ticket_code.window_of(at))
+
+    def set_event(self, event="today", **values):
+        """Change columns of an event of the world (``phone_only=True``, ``tickets_visible_before=2``)."""
+        with Session(self.engine) as s, s.begin():
+            row = s.get(Event, self.ids[event])
+            for name, value in values.items():
+                setattr(row, name, value)
 
 
 def build_world(engine, settings, now, buyer_id, buyer_name=("Ada", "Lovelace")):

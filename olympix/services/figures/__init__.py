@@ -67,6 +67,7 @@ def totals(tables):
         "tickets": sum(r["tickets"] for r in days),
         "orders": sum(r["orders"] for r in days),
         "revenue_eur": sum(r["revenue_eur"] for r in days),
+        "refunds_eur": sum(r["refunds_eur"] for r in days),
         "sign_ins": sum(r["sign_ins"] for r in tables["connections_per_day"]),
         "visitors": sum(r["visitors"] for r in tables["connections_per_day"]),
         "anomalies": sum(r["total"] for r in tables["anomalies_per_day"]),

@@ -36,7 +36,8 @@ class Table:
 TABLES = {t.name: t for t in (
     Table("sales_per_day", _("Sales per day"), (
         Column("day", _("Day"), "day"), Column("orders", _("Orders"), "int"),
-        Column("tickets", _("Tickets"), "int"), Column("revenue_eur", _("Revenue"), "money"))),
+        Column("tickets", _("Tickets"), "int"), Column("refunds_eur", _("Refunds"), "money"),
+        Column("revenue_eur", _("Revenue"), "money"))),
     Table("sales_per_offer", _("Sales per offer"), (
         Column("offer", _("Offer")), Column("offers_sold", _("Offers sold"), "int"),
         Column("tickets", _("Tickets"), "int"), Column("revenue_eur", _("Revenue"), "money"))),

@@ -14,6 +14,13 @@
   var field = function (name) { return overlay.querySelector('[data-v="' + name + '"]'); };
   var hideTimer = null;
   var pending = 0;
+  // Offline (gate-offline.js): the bundle refreshed every minute, the
+  // local verdict when the server does not answer, the journal synced back.
+  var offline = window.OlympixGateOffline && window.crypto && window.crypto.subtle && d.bundleUrl
+    ? window.OlympixGateOffline(d) : null;
+  var texts = JSON.parse((document.getElementById("gate-texts") || {}).textContent || "{}");
+  var isOffline = false;
+  var offlineCount = 0;
 
   function keepFocus() {
     var a = document.activeElement;
@@ -39,7 +46,8 @@
     setText("reason", data.reason_text);
     setText("holder", data.holder && data.holder.name);
     setText("buyer", data.buyer ? d.tBuyer + " " + data.buyer.name : "");
-    setText("event", data.event ? data.event.title + " · " + data.event.starts_local + " (" + d.tZone + ")" : "");
+    setText("event", data.event ? data.event.title + (data.event.starts_local ? " · " + data.event.starts_local +
+            " (" + d.tZone + ")" : "") : "");
     setText("state", data.ticket ? data.ticket.state_line : "");
     var deactivate = field("deactivate");
     if (data.ticket && (data.ticket.state === "paid" || data.ticket.state === "delivered")) {
@@ -50,6 +58,9 @@
     }
     overlay.dataset.verdict = data.verdict;
     overlay.dataset.scan = data.scan ? data.scan.id : "";
+    overlay.dataset.offline = data.offline ? "1" : "";
+    overlay.dataset.ms = data.ms !== undefined ? data.ms.toFixed(1) : "";
+    overlay.classList.toggle("is-offline", !!data.offline);
     overlay.hidden = false;
     if (hideTimer) { clearTimeout(hideTimer); }
     hideTimer = setTimeout(hideVerdict, admit ? 5000 : 9000);
@@ -61,16 +72,46 @@
     status.classList.toggle("is-busy", !!busy);
   }
 
+  function readyText() {
+    if (!isOffline) { return d.tReady; }
+    return d.tOfflineStatus.replace("%(count)s", String(offline.pending()));
+  }
+
+  function judgeOffline(code) {
+    return offline.judge(code).then(function (a) {
+      offlineCount += 1;
+      showVerdict({verdict: a.verdict, offline: true, ms: a.ms, scan: {id: "offline-" + offlineCount},
+                   verdict_text: (a.verdict === "admit" ? d.tAdmit : d.tDeny) + " · " + d.tOffline,
+                   reason_text: (texts[a.reason] || a.reason) + " (" + d.tOffline + ")",
+                   holder: a.holder ? {name: a.holder} : null, event: a.event ? {title: a.event} : null});
+    });
+  }
+
+  function serverDown(error) {
+    return !error || error.network || error.name === "AbortError" || error instanceof TypeError;
+  }
+
   function send(code) {
     var body = {code: code, gate: d.gate};
     if (d.event) { body.event = parseInt(d.event, 10); }
     pending += 1;
     setStatus(d.tChecking, true);
+    var done = function () {
+      pending -= 1;
+      if (!pending) { setStatus(readyText(), false); }
+    };
+    if (offline && offline.hasBundle() && (isOffline || navigator.onLine === false)) {
+      judgeOffline(code).then(done, done);
+      return;
+    }
+    var abort = window.AbortController ? new AbortController() : null;
+    var timer = abort ? setTimeout(function () { abort.abort(); }, 2500) : null;
     fetch(d.api, {
-      method: "POST", credentials: "same-origin",
+      method: "POST", credentials: "same-origin", signal: abort ? abort.signal : undefined,
       headers: {"Content-Type": "application/json", "Accept": "application/json", "X-CSRF-Token": d.csrf},
       body: JSON.stringify(body)
     }).then(function (response) {
+      if (response.status >= 500) { var down = new Error(String(response.status)); down.network = true; throw down; }
       return response.json().then(function (data) {
         if (!response.ok) { throw new Error(data.error || response.status); }
         return data;
@@ -78,13 +119,36 @@
     }).then(function (data) {
       showVerdict(data);
     }).catch(function (error) {
+      if (offline && offline.hasBundle() && serverDown(error)) {
+        isOffline = true;
+        return judgeOffline(code);
+      }
       showVerdict({verdict: "deny", verdict_text: d.tDeny,
                    reason_text: (error && error.message && !/^\d+$/.test(error.message) && error.message !== "Failed to fetch")
                      ? error.message : d.tNetwork});
+    }).then(function () { if (timer) { clearTimeout(timer); } }).then(done, done);
+  }
+
+  // Every 10 s while offline (is the server back?), every minute online:
+  // a fresh bundle, then the journal uploaded.
+  var ticks = 0;
+  function background() {
+    ticks += 1;
+    if (!offline || (!isOffline && ticks % 6 !== 1)) { return; }
+    offline.refresh().then(function () {
+      isOffline = false;
+      return offline.sync();
     }).then(function () {
-      pending -= 1;
-      if (!pending) { setStatus(d.tReady, false); }
+      if (!pending) { setStatus(readyText(), false); }
+    }).catch(function (error) {
+      if (serverDown(error)) { isOffline = true; }
+      if (!pending) { setStatus(readyText(), false); }
     });
+  }
+  if (offline) {
+    offline.ready.then(background);
+    setInterval(background, 10000);
+    window.addEventListener("online", function () { ticks = 0; isOffline = true; background(); });
   }
 
   function onSubmit(event) {

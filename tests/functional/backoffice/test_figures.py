@@ -14,8 +14,8 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 from sqlalchemy.orm import Session
 
-from olympix.models import (Event, Offer, Order, OrderLine, Payment, SignIn, Sport, Ticket, VerificationCode,
-                            Venue, Visit)
+from olympix.models import (Event, Offer, Order, OrderLine, Payment, Refund, SignIn, Sport, Ticket,
+                            VerificationCode, Venue, Visit)
 from olympix.models.gate import Gate, Scan
 from olympix.services import charts, figures
 
@@ -92,13 +92,33 @@ def data(manager, make_user, db_engine, clock):
         o1, _ = order("O1", "paid", utc(10, 10), [(("ATH-1", "solo"), 2), (("ATH-1", "duo"), 1)])
         o2, _ = order("O2", "paid", utc(10, 23, 30), [(("SWM-1", "family"), 1)])  # 00:30 on the 11th in Paris
         o3, _ = order("O3", "paid", utc(11, 12), [(("ATH-1", "family"), 1), (("SWM-1", "solo"), 2)])
-        order("O4", "cancelled", utc(11, 13), [(("ATH-1", "solo"), 1)])  # refunded: not a sale
+        # Sold on the 11th and refunded in full the same day: a sale and a refund.
+        o4, _ = order("O4", "cancelled", utc(11, 13), [(("ATH-1", "solo"), 1)])
         order("O5", "held", None, [(("ATH-1", "solo"), 1)])  # not paid
         o6, _ = order("O6", "paid", utc(9, 22, 30), [(("ATH-1", "solo"), 1)])  # 23:30 on the 9th in Paris
         # E1: 9 tickets (O1 4, O3 4, O6 1): 3 scanned, 1 deactivated; E2: 6 tickets, none scanned
         e1_tickets = tickets(o1, e1, ["scanned", "scanned", "delivered", "deactivated"])
         e1_tickets += tickets(o3, e1, ["scanned", "delivered", "delivered", "delivered"])
         tickets(o6, e1, ["paid"])
+        # O4 refunded on the 11th; 20 € of O6 (sold before the period) refunded on the 12th.
+        for o, refunded, at in ((o4, 4500, utc(11, 13, 30)), (o6, 2000, utc(12, 9))):
+            pay = Payment(order_id=o.id, provider="sandboxpay", checkout_id=f"cs_{o.reference}", status="paid",
+                          amount_cents=o.total_cents, refunded_cents=refunded, created_at=o.paid_at,
+                          updated_at=at)
+            s.add(pay)
+            s.flush()
+            s.add(Refund(payment_id=pay.id, order_id=o.id, amount_cents=refunded, whole=False,
+                         reason="cancelled by staff", idempotency_key=f"k-{o.reference}", status="succeeded",
+                         attempts=1, created_at=at, updated_at=at, succeeded_at=at))
+        # a late payment refunded before it ever was a sale: no refund of revenue
+        late, _ = order("O9", "cancelled", None, [(("ATH-1", "solo"), 1)])
+        late_pay = Payment(order_id=late.id, provider="sandboxpay", checkout_id="cs_late", status="refunded",
+                           amount_cents=4500, refunded_cents=4500, created_at=utc(11, 9), updated_at=utc(11, 9))
+        s.add(late_pay)
+        s.flush()
+        s.add(Refund(payment_id=late_pay.id, order_id=late.id, amount_cents=4500, whole=True, reason="late payment",
+                     idempotency_key="k-late", status="succeeded", attempts=1, created_at=utc(11, 9),
+                     updated_at=utc(11, 9), succeeded_at=utc(11, 9)))
         tickets(o2, e2, ["paid"] * 4)
         tickets(o3, e2, ["paid"] * 2)
 
@@ -158,20 +178,21 @@ def read_csv(client, table, period=PERIOD):
 
 def test_sales_equal_the_hand_count(manager, data):
     per_day = read_csv(manager, "sales_per_day")
-    assert [(r["day"], r["orders"], r["tickets"], r["revenue_eur"]) for r in per_day] == [
-        ("2026-03-10", "1", "4", "170.00"),
-        ("2026-03-11", "2", "10", "310.00"),
-        ("2026-03-12", "0", "0", "0.00"),
+    # Orders and tickets sold that day; refunds on the day they were made; revenue = sold - refunded.
+    assert [(r["day"], r["orders"], r["tickets"], r["refunds_eur"], r["revenue_eur"]) for r in per_day] == [
+        ("2026-03-10", "1", "4", "0.00", "170.00"),
+        ("2026-03-11", "3", "11", "45.00", "310.00"),
+        ("2026-03-12", "0", "0", "20.00", "-20.00"),
     ]
     per_offer = {r["offer"]: (r["offers_sold"], r["tickets"], r["revenue_eur"])
                  for r in read_csv(manager, "sales_per_offer")}
-    assert per_offer == {"Solo": ("4", "4", "150.00"), "Duo": ("1", "2", "80.00"),
+    assert per_offer == {"Solo": ("5", "5", "150.00"), "Duo": ("1", "2", "80.00"),
                          "Famille": ("2", "8", "250.00")}
     per_sport = {r["sport"]: (r["tickets"], r["revenue_eur"]) for r in read_csv(manager, "sales_per_sport")}
-    assert per_sport == {"Athlétisme": ("8", "320.00"), "Natation": ("6", "160.00")}
+    assert per_sport == {"Athlétisme": ("9", "320.00"), "Natation": ("6", "160.00")}
     per_event = {r["event_code"]: (r["tickets"], r["revenue_eur"], r["starts_at"])
                  for r in read_csv(manager, "sales_per_event")}
-    assert per_event == {"ATH-1": ("8", "320.00", "2026-03-11 18:30"), "SWM-1": ("6", "160.00", "2026-03-12 11:00")}
+    assert per_event == {"ATH-1": ("9", "320.00", "2026-03-11 18:30"), "SWM-1": ("6", "160.00", "2026-03-12 11:00")}
 
 
 def test_seats_attendance_and_inside_now(manager, data):

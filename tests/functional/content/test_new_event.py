@@ -59,6 +59,7 @@ def test_a_new_event_is_public_only_once_approved(testapp, as_role, make_user, p
     assert event.image == "sports/fencing.svg"
     assert {(o.kind, o.price_cents) for o in event.offers} == {("solo", 4500), ("duo", 8650)}
     assert event.starts_at.astimezone(PARIS).hour == 14
+    assert event.self_cancel is False  # buyers cancelling themselves: off unless ticked
     slug = event.slug
     post_button(testapp, task, "submit")
 
@@ -156,3 +157,13 @@ def test_agents_users_and_visitors_cannot_reach_the_form(testapp, staff, make_us
         sign_in(testapp, email)
         testapp.get("/backoffice/content/@@new-event", status=403)
         testapp.post("/backoffice/content/@@new-event", {"title_en": "x"}, status=403)
+
+
+def test_the_event_form_lets_buyers_cancel_when_ticked(testapp, as_role, places, clock, dbsession):
+    as_role("editor")
+    page = testapp.get("/backoffice/content/@@new-event")
+    page.forms["form"]["self_cancel"] = True
+    fill(page, fields(places, clock)).follow()
+    assert dbsession.scalar(select(Event.self_cancel)) is True
+    item = dbsession.scalar(select(ContentItem))
+    assert testapp.get(f"/backoffice/content/{item.id}/@@edit").forms["form"]["self_cancel"].checked

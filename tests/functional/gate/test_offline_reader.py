@@ -1,0 +1,82 @@
+"""``olympix gate-reader --offline-bundle FILE``: judging from the bundle when the database is out."""
+import json
+import subprocess
+import sys
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
+
+from olympix.gate import offline, tokens
+from olympix.gate.offline_reader import OfflineReader
+from olympix.models import Ticket, User
+from olympix.models.gate import Gate, Scan
+from olympix.scripts.gate import GateReader
+from tests.functional.helpers import in_request
+
+
+@pytest.fixture
+def device(app, world, make_user):
+    """(token, token id, agent id) of a device at gate A."""
+    agent_id = make_user("karim@example.test", role="agent", first_name="Karim", last_name="Diallo")
+
+    def issue(request):
+        gate = request.dbsession.get(Gate, world.gate_ids["a1"])
+        row, token = tokens.issue_token(request, gate, request.dbsession.get(User, agent_id), "reader")
+        request.dbsession.flush()
+        return token, row.id
+
+    token, token_id = in_request(app, issue)
+    return token, token_id, agent_id
+
+
+def test_the_reader_judges_offline_then_syncs(app, world, device, tmp_path, dbsession, monkeypatch):
+    token, token_id, agent_id = device
+    ticket_id, serial, code = world.mint(attendee=("Marie", "Dupont"))
+    path = str(tmp_path / "gate-a.bundle")
+    reader_offline = OfflineReader(app.registry, world.gates["a1"], agent_id, token_id, token, path)
+    reader_offline.refresh()
+    with open(path) as fh:
+        sealed = json.load(fh)
+    assert str(serial) in offline.open_sealed(sealed, offline.device_key(token))["tickets"]
+    lines = []
+    reader = GateReader(app.registry, world.gates["a1"], agent_id, token_id, out=lines.append,
+                        offline=OfflineReader(app.registry, world.gates["a1"], agent_id, token_id, token, path))
+
+    def database_out(*args, **kw):
+        raise OperationalError("SELECT 1", {}, Exception("Can't connect to MySQL server"))
+
+    monkeypatch.setattr(reader, "scan_online", database_out)
+    answer = reader.on_code(world.gates["a1"], code)
+    assert answer["verdict"] == "admit" and "hors ligne" in lines[-1] and "Marie Dupont" in lines[-1]
+    assert reader.on_code(world.gates["a1"], code)["reason"] == "already_scanned"
+    assert len(reader.offline.journal()) == 2
+    dbsession.rollback()
+    assert dbsession.get(Ticket, ticket_id).state == "paid"  # nothing reached the database
+
+    monkeypatch.undo()
+    other_code = world.mint()[2]
+    data = reader.on_code(world.gates["a1"], other_code)  # the database is back: online, then the journal
+    assert data["verdict"] == "admit"
+    assert any(line.startswith("synced 2 offline scans") for line in lines)
+    assert reader.offline.journal() == []
+    dbsession.rollback()
+    assert dbsession.get(Ticket, ticket_id).state == "scanned"
+    rows = dbsession.scalars(select(Scan).where(Scan.ticket_id == ticket_id, Scan.offline.is_(True))).all()
+    assert sorted((s.verdict, s.reason) for s in rows) == [("admit", "admitted"), ("deny", "already_scanned")]
+    assert {s.device_token_id for s in rows} == {token_id}
+
+
+def test_a_wrong_token_cannot_open_the_file(app, world, device, tmp_path):
+    token, token_id, agent_id = device
+    path = str(tmp_path / "gate-a.bundle")
+    OfflineReader(app.registry, world.gates["a1"], agent_id, token_id, token, path).refresh()
+    with pytest.raises(offline.BundleError):
+        OfflineReader(app.registry, world.gates["a1"], agent_id, token_id, "oxg_other", path).load()
+
+
+def test_the_command_needs_a_token_for_an_offline_bundle(ini, world):
+    result = subprocess.run([sys.executable, "-m", "olympix.scripts.cli", "gate-reader", ini, "--gate",
+                             world.gates["a1"], "--offline-bundle", "/tmp/never.bundle"],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and "--token" in result.stderr

@@ -1,0 +1,83 @@
+"""How many statements MariaDB receives per request of a purchase (issue 11.4).
+
+The application is pointed at bench/_sqlcount.py's loopback proxy, which
+counts the command packets MariaDB really receives (pings, rollbacks of the
+pool, every SELECT): what the engine's own events cannot see. Each budget
+is today's count: a change that adds a round trip to the hot path fails here
+and says which statements it sent.
+"""
+import os
+import sys
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+import pytest
+import webtest
+
+from tests.factories import catalogue
+from tests.functional.helpers import sign_in
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "..", "bench"))
+
+from _sqlcount import StatementCounter, difference  # noqa: E402
+
+pytestmark = pytest.mark.mariadb
+
+HOST = {"HTTP_HOST": "localhost", "HTTP_ACCEPT_LANGUAGE": "fr", "REMOTE_ADDR": "192.0.2.1"}
+
+
+@pytest.fixture(scope="module")
+def counted(app_settings, database_url):
+    """``(app, counter)``: the application on the test database through the counting proxy."""
+    if not database_url.startswith("mysql"):
+        pytest.skip("counts MariaDB's statements: needs MariaDB on 127.0.0.1:3306")
+    from olympix import main
+
+    counter = StatementCounter()
+    settings = dict(app_settings)
+    settings["sqlalchemy.url"] = counter.url(urlsplit(database_url).path.lstrip("/").split("?")[0])
+    app = main({}, **settings)
+    yield app, counter
+    app.registry["db_engine"].dispose()
+    counter.close()
+
+
+def count(counter, fn):
+    before, texts = counter.snapshot(), counter.text_snapshot()
+    response = fn()
+    if os.environ.get("OLYMPIX_SHOW_STATEMENTS"):
+        for text, n in difference(counter.text_snapshot(), texts).items():
+            print(f"  {n} × {text[:160]}")
+    return response, difference(counter.snapshot(), before)
+
+
+def test_a_hold_and_its_order_page_cost_a_handful_of_statements(counted, testapp, make_user, dbsession, clock):
+    app, counter = counted
+    event = catalogue.event(dbsession, clock.now() + timedelta(days=2), capacity=100)
+    dbsession.commit()
+    make_user("ada@example.test")
+    client = webtest.TestApp(app, extra_environ=HOST)
+    sign_in(client, "ada@example.test")
+    client.get(f"/events/{event.slug}/@@book")  # warm: connections made, templates compiled
+    page = client.get(f"/events/{event.slug}/@@book")
+    form = page.forms["form"]
+    form["quantity"] = "1"
+    held, statements = count(counter, lambda: form.submit("submit"))
+    assert held.status_int == 303
+    print("hold:", dict(statements))
+    total = sum(statements.values())
+    assert statements.get("PING", 0) == 0, statements  # no ping on every checkout
+    assert statements.get("ROLLBACK", 0) == 0, statements  # no rollback of a committed connection
+    assert statements["COMMIT"] == 1 and statements["UPDATE"] == 1, statements
+    # Was 18 (4 reads of the same user, the offers twice, a PING and the
+    # pool's ROLLBACK after the COMMIT): the user, the event and its offers,
+    # the buyer's row lock, their orders' standing, the address's holds,
+    # the seat UPDATE, 3 INSERTs, COMMIT.
+    assert total <= 11, statements
+    order_path = urlsplit(held.location).path
+    page, statements = count(counter, lambda: client.get(order_path))
+    assert page.status_int == 200
+    print("order page:", dict(statements))
+    # A read ends its transaction once (ROLLBACK): no ping, no second reset.
+    assert statements.get("PING", 0) == 0 and statements.get("ROLLBACK", 0) + statements.get("COMMIT", 0) == 1
+    assert sum(statements.values()) <= 9, statements
