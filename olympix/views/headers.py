@@ -58,6 +58,6 @@ def security_headers(event):
         response.headers.setdefault("Strict-Transport-Security", HSTS)
     if (not path.startswith("/static/") and "no-store" not in response.headers.get("Cache-Control", "")
             and signed_in(request)):
-        response.headers["Cache-Control"] = "no-store"
+        response.headers["Cache-Control"] = "private, no-store"
         response.headers.pop("Expires", None)
     response.headers.pop("Server", None)

@@ -10,7 +10,9 @@ import pytest
 
 from .helpers import sign_in
 
-INLINE = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>|<style\b|\sstyle=\"|\son[a-z]+=\"", re.IGNORECASE)
+# A <script type="application/json"> is data, never run: the policy does not concern it.
+INLINE = re.compile(r"<script(?![^>]*\b(?:src=|type=\"application/json\"))[^>]*>|<style\b|\sstyle=\"|\son[a-z]+=\"",
+                    re.IGNORECASE)
 PUBLIC_PAGES = ("/", "/events", "/account/@@signup", "/account/@@login", "/account/@@forgot", "/contact",
                 "/nowhere")
 SIGNED_IN_PAGES = ("/", "/account/", "/account/@@profile", "/account/@@password", "/account/@@delete",
@@ -46,7 +48,7 @@ def test_signed_in_and_staff_pages_have_nothing_inline_and_are_never_stored(test
         response = testapp.get(path, expect_errors=True)
         assert response.status_int < 400, path
         assert inline_bits(response) == [], path
-        assert response.headers["Cache-Control"] == "no-store", path
+        assert "no-store" in response.headers["Cache-Control"], path
 
 
 def test_anonymous_pages_and_static_files_may_be_cached(testapp, make_user):

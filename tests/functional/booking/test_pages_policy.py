@@ -19,4 +19,4 @@ def test_booking_pages_carry_nothing_inline_and_are_not_stored(testapp, buyer, m
              testapp.get("/orders/"), testapp.get("/tickets/"), testapp.get(f"/tickets/{ticket.id}/")]
     for page in pages:
         assert inline_bits(page) == [], page.request.path
-        assert page.headers["Cache-Control"] == "no-store", page.request.path
+        assert "no-store" in page.headers["Cache-Control"], page.request.path
