@@ -13,7 +13,7 @@ from sqlalchemy import select
 from olympix.models import Ticket
 from olympix.models.gate import Scan
 from tests.browser.test_gate_page import browser, scan_like_a_wedge, server, world  # noqa: F401 (fixtures)
-from tests.browser.waiting import wait_until
+from tests.browser.waiting import wait_for
 
 pytestmark = pytest.mark.browser
 
@@ -30,7 +30,7 @@ def open_desk(browser, server_url, email, gate_id):  # noqa: F811
     page.click("button[type=submit].btn-lg")
     page.wait_for_selector("#scan-code")
     gate = page.locator("#gate-desk").get_attribute("data-gate")
-    wait_until(page, f"localStorage.getItem('olympix.gate.bundle:{gate}') !== null", timeout=10000)
+    wait_for(page, f"localStorage.getItem('olympix.gate.bundle:{gate}') !== null", timeout=10000)
     return context, page, gate
 
 
@@ -38,7 +38,7 @@ def scan_offline(page, code):
     verdict = page.locator("#gate-verdict")
     before = verdict.get_attribute("data-scan") or ""
     scan_like_a_wedge(page, code)
-    wait_until(page, f"document.getElementById('gate-verdict').dataset.scan !== '{before}'")
+    wait_for(page, f"document.getElementById('gate-verdict').dataset.scan !== '{before}'")
     return verdict
 
 
@@ -65,7 +65,7 @@ def test_two_gates_offline_then_sync(server, world, browser, make_user, db_engin
     for context, page, gate in ((context_a, page_a, gate_a), (context_b, page_b, gate_b)):
         context.set_offline(False)
         page.evaluate("window.dispatchEvent(new Event('online'))")
-        wait_until(page, f"localStorage.getItem('olympix.gate.journal:{gate}') === '[]'", timeout=15000)
+        wait_for(page, f"localStorage.getItem('olympix.gate.journal:{gate}') === '[]'", timeout=15000)
 
     dbsession.rollback()
     scans = dbsession.scalars(select(Scan).where(Scan.ticket_id == ticket_id).order_by(Scan.at, Scan.id)).all()

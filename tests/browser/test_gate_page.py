@@ -11,7 +11,7 @@ from waitress import create_server
 
 from tests.conftest import clean_database, free_port
 from tests.factories.gate import build_world
-from tests.browser.waiting import wait_until
+from tests.browser.waiting import wait_for
 
 pytestmark = pytest.mark.browser
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -91,7 +91,7 @@ def test_agent_scans_with_a_keyboard_wedge(server, world, browser):
 
     first_scan = verdict.get_attribute("data-scan")
     scan_like_a_wedge(page, code)
-    wait_until(page, f"document.getElementById('gate-verdict').dataset.scan !== '{first_scan}'")
+    wait_for(page, f"document.getElementById('gate-verdict').dataset.scan !== '{first_scan}'")
     assert "verdict-deny" in verdict.get_attribute("class")
     assert "Déjà scanné" in verdict.inner_text() and "Porte A" in verdict.inner_text()
     for name, (width, height) in SIZES.items():
@@ -100,7 +100,7 @@ def test_agent_scans_with_a_keyboard_wedge(server, world, browser):
 
     second_scan = verdict.get_attribute("data-scan")
     scan_like_a_wedge(page, "OXA" + "Q" * 25 + "A")
-    wait_until(page, f"document.getElementById('gate-verdict').dataset.scan !== '{second_scan}'")
+    wait_for(page, f"document.getElementById('gate-verdict').dataset.scan !== '{second_scan}'")
     assert "verdict-deny" in verdict.get_attribute("class")
     assert "inconnu ou falsifié" in verdict.inner_text()
     assert "Marie" not in verdict.inner_text()

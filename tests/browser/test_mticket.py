@@ -10,7 +10,7 @@ import time
 import pytest
 
 from tests.browser.test_gate_page import CHROMIUM_ARGS, browser, server, world  # noqa: F401 (fixtures)
-from tests.browser.waiting import wait_until
+from tests.browser.waiting import wait_for
 
 pytestmark = pytest.mark.browser
 
@@ -47,7 +47,7 @@ def test_the_qr_rotates_and_a_screenshot_goes_stale(server, world, browser, cloc
     holder = browser.new_context(viewport={"width": 390, "height": 844}, locale="fr-FR")
     phone = holder.new_page()
     sign_in(phone, server, "buyer@example.test", f"/tickets/{ticket_id}/")
-    wait_until(phone, "document.getElementById('ticket-live').dataset.code")
+    wait_for(phone, "document.getElementById('ticket-live').dataset.code")
     first = read_qr(phone)
     assert first.startswith("OT") and first != printed
     clock_text = phone.locator("#ticket-clock").inner_text()
@@ -74,7 +74,7 @@ def test_the_qr_rotates_and_a_screenshot_goes_stale(server, world, browser, cloc
 
     phone = holder.new_page()
     phone.goto(server + f"/tickets/{ticket_id}/")
-    wait_until(phone, "document.getElementById('ticket-live').dataset.code")
+    wait_for(phone, "document.getElementById('ticket-live').dataset.code")
     live = read_qr(phone)
     assert live not in (first, second)
     admitted = scan(server, agent, live, world.gates["a1"])

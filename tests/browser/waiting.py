@@ -1,28 +1,27 @@
-"""Waiting for a condition in the page without ``eval``.
+"""Waiting for the page without `page.wait_for_function`.
 
-The pages' Content-Security-Policy forbids evaluating strings as script
-(no 'unsafe-eval'), which is how Playwright's ``wait_for_function`` polls a
-predicate inside the page. ``page.evaluate`` goes through the DevTools
-protocol, which the policy does not govern: poll it from here, bounded in
-time.
+Playwright's wait_for_function compiles its predicate with eval inside the
+page, which olympix's Content-Security-Policy refuses (no 'unsafe-eval'):
+poll `page.evaluate` from here instead (evaluated by the browser's debugger
+protocol, outside the page's policy), bounded in time.
 """
 import time
 
 from playwright.sync_api import Error as PlaywrightError
 
 
-def wait_until(page, expression, timeout=30000, interval=0.05):
-    """Wait until the JavaScript ``expression`` is truthy in ``page``; return its value."""
+def wait_for(page, expression, timeout=5000, interval=0.05):
+    """Wait until ``expression`` (JavaScript) is truthy in the page; its value."""
     deadline = time.monotonic() + timeout / 1000
     while True:
         try:
             value = page.evaluate(expression)
-        except PlaywrightError as exc:  # the page is navigating: ask the next one
-            if "context was destroyed" not in str(exc) and "navigat" not in str(exc):
+        except PlaywrightError as error:
+            if "context was destroyed" not in str(error):
                 raise
-            value = None
+            value = None  # the page is navigating: ask the next one
         if value:
             return value
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"still false after {timeout} ms: {expression}")
+        if time.monotonic() >= deadline:
+            raise TimeoutError(f"after {timeout} ms, still false in the page: {expression}")
         time.sleep(interval)
