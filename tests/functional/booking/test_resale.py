@@ -127,6 +127,8 @@ def test_withdraw_and_bad_input(testapp, buyer, make_event, make_user, dbsession
     assert dbsession.scalar(select(func.count(Order.id))) == 1
     # after the deadline (12 hours before): refused, nothing written
     clock.advance(days=1, hours=13)
+    sign_in(testapp, "buyer@example.test")  # a session lasts 12 hours at most (issue 15.3)
+    csrf = csrf_token(testapp)
     assert resell_button(testapp.get(f"/orders/{reference}/")) is None
     late = testapp.post(f"/tickets/{ticket.id}/@@resell", {"csrf_token": csrf}).follow()
     assert "revente de cette session est close" in late.text and len(listings()) == 1
