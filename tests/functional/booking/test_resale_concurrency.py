@@ -52,6 +52,7 @@ def signed_paid(app, payment):
 
 def test_twenty_buyers_at_one_listing_exactly_one_gets_it(app, listed, make_user, dbsession):
     event, listing_id = listed
+    event_id = event.id  # read here: the row belongs to this thread's session and connection
     users = [make_user(f"rival{i}@example.test", first_name=f"Rival{i}") for i in range(BUYERS)]
     barrier = threading.Barrier(BUYERS)
     won, refused = [], []
@@ -59,7 +60,7 @@ def test_twenty_buyers_at_one_listing_exactly_one_gets_it(app, listed, make_user
     def try_to_buy(user_id):
         def hold(request):
             order = resale.hold(request, request.dbsession.get(User, user_id),
-                                request.dbsession.get(Event, event.id), listing_id)
+                                request.dbsession.get(Event, event_id), listing_id)
             request.dbsession.add(Payment(order_id=order.id, provider="test", checkout_id=f"cs_{order.reference}",
                                           status="open", amount_cents=order.total_cents, refunded_cents=0,
                                           created_at=order.created_at, updated_at=order.created_at))
@@ -107,13 +108,14 @@ def test_twenty_buyers_at_one_listing_exactly_one_gets_it(app, listed, make_user
 def test_a_sale_and_a_gate_scan_of_the_sellers_ticket_at_once(app, listed, make_user, dbsession, clock):
     """Whoever commits first, the seat is never both admitted at the gate and sold to the buyer."""
     event, listing_id = listed
+    event_id = event.id  # read here: the row belongs to this thread's session and connection
     rival = make_user("rival@example.test", first_name="Rival")
     fresh(dbsession)
     listing = dbsession.get(ResaleListing, listing_id)
     seller_code = code_of(app, listing.ticket_id)
 
     def hold(request):
-        order = resale.hold(request, request.dbsession.get(User, rival), request.dbsession.get(Event, event.id),
+        order = resale.hold(request, request.dbsession.get(User, rival), request.dbsession.get(Event, event_id),
                             listing_id)
         request.dbsession.add(Payment(order_id=order.id, provider="test", checkout_id=f"cs_{order.reference}",
                                       status="open", amount_cents=order.total_cents, refunded_cents=0,
