@@ -17,7 +17,7 @@ from datetime import timedelta
 
 from pyramid.authorization import ACLHelper, Authenticated, Everyone
 from pyramid.request import RequestLocalCache
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from ..interfaces import IClock
 from ..models import AuthSession, User
@@ -182,6 +182,10 @@ def sign_in(request, user):
     request.session.invalidate()
     token = secrets.token_urlsafe(32)
     current = _now(request)
+    # The person's ended sessions go now: the table holds live ones and
+    # those revoked lately, not every sign-in ever made.
+    request.dbsession.execute(
+        delete(AuthSession).where(AuthSession.user_id == user.id, AuthSession.expires_at < current))
     lifetime = request.registry.settings["olympix.session.lifetime"]
     request.dbsession.add(AuthSession(id=_token_hash(token), user_id=user.id, created_at=current,
                                       expires_at=current + timedelta(hours=lifetime)))
