@@ -16,7 +16,7 @@ from tests.functional.helpers import sign_in
 PLACEHOLDER = re.compile(r"%\(\w+\)s|\$\{\w+\}|%s|%d")
 READ_ATTRIBUTES = ("title", "aria-label", "placeholder", "alt")
 # Words that are the same in both languages, or names, when alone.
-SAME_IN_BOTH = {"Menu", "Page", "Contact", "Photo", "Sport", "Total", "Code", "Note", "Type", "Porte"}
+SAME_IN_BOTH = {"Menu", "Page", "Contact", "Photo", "Sport", "Total", "Code", "Note", "Type", "Porte", "agent"}
 
 
 def english_pieces():
