@@ -2,7 +2,7 @@
 import hmac
 
 from pyramid.httpexceptions import HTTPSeeOther
-from pyramid.view import view_config, view_defaults
+from pyramid.view import view_config
 
 from ..i18n import _
 from ..resources.account import AccountFolder
@@ -12,7 +12,7 @@ from ..security.permissions import Permission
 from ..security.policy import revoke_sessions, session_stamp, sign_in, sign_out
 from ..services import accounts, audit
 from ..services.accounts import CodeCheck
-from .forms import FormError, flash, run_form
+from .forms import FormError, FormView, flash
 from .navigation import safe_next
 
 TEMPLATE = "olympix:templates/account/{}.jinja2"
@@ -49,222 +49,248 @@ def redirect(request, *path, headers=None, **query):
     return HTTPSeeOther(url, headers=headers)
 
 
-@view_defaults(context=AccountFolder, permission=Permission.SITE_VIEW)
-class PublicAccountViews:
-    """What a visitor does: sign up, activate, sign in."""
+def public(name, template):
+    """The view configuration of a visitor's account page."""
+    return view_config(context=AccountFolder, name=name, renderer=TEMPLATE.format(template),
+                       permission=Permission.SITE_VIEW)
 
-    def __init__(self, context, request):
-        self.context = context
-        self.request = request
 
-    @view_config(name="signup", renderer=TEMPLATE.format("signup"))
-    def signup(self):
+def own(name, template="form"):
+    """The view configuration of a page of the signed-in person's own account."""
+    return view_config(context=AccountFolder, name=name, renderer=TEMPLATE.format(template),
+                       permission=Permission.ACCOUNT_MANAGE)
+
+
+# --- what a visitor does: sign up, activate, sign in ------------------------
+
+@public("signup", "signup")
+class SignupForm(FormView):
+    schema_class = schemas.SignupSchema
+    button = _("Create my account")
+
+    def success(self, data):
         request = self.request
-
-        def success(data):
-            pending = accounts.sign_up(request, data)
-            # Only the session that set the pending password may activate it.
-            request.session["pending_stamp"] = session_stamp(request, pending) if pending else ""
-            request.session["pending_email"] = data["email"]
-            request.session["pending_channel"] = data["channel"]
-            request.session["resend_at"] = accounts.now(request).timestamp()
-            start_stand_in(request, "activate")
-            return redirect(request, "@@verify")
-
-        return run_form(request, schemas.SignupSchema(), _("Create my account"), success)
-
-    @view_config(name="verify", renderer=TEMPLATE.format("verify"))
-    def verify(self):
-        request = self.request
-        email = request.session.get("pending_email")
-        if not email:
-            return redirect(request, "@@signup")
-
-        def success(data):
-            user = accounts.find_user(request, email)
-            if user is not None and user.state != accounts.UserState.PENDING:
-                user = None
-            if user is not None and not hmac.compare_digest(
-                    request.session.get("pending_stamp", ""), session_stamp(request, user)):
-                # A later sign-up for this address set another password.
-                raise FormError(REPLACED_SIGNUP, "code")
-            if user is None:
-                result = stand_in_check(request, "activate")
-            else:
-                result, _code = accounts.check_code(request, user, "activate", data["code"])
-            if result is CodeCheck.WRONG:
-                raise FormError(WRONG_CODE, "code")
-            if result is CodeCheck.VOID:
-                raise FormError(VOID_CODE, "code")
-            accounts.activate(request, user)
-            headers = sign_in(request, user)
-            flash(request, "Your account is active. Welcome!")
-            return redirect(request, headers=headers)
-
-        values = run_form(request, schemas.CodeSchema(), _("Activate my account"), success)
-        if isinstance(values, dict):
-            values.update(email=email, channel=request.session.get("pending_channel", "email"))
-        return values
-
-    @view_config(name="resend", request_method="POST")
-    def resend(self):
-        request = self.request
-        email = request.session.get("pending_email")
-        if not email:
-            return redirect(request, "@@signup")
-        last = request.session.get("resend_at", 0)
-        current = accounts.now(request).timestamp()
-        if current - last < 60:
-            flash(request, "Please wait a minute before asking for a new code.", "error")
-            return redirect(request, "@@verify")
-        request.session["resend_at"] = current
+        pending = accounts.sign_up(request, data)
+        # Only the session that set the pending password may activate it.
+        request.session["pending_stamp"] = session_stamp(request, pending) if pending else ""
+        request.session["pending_email"] = data["email"]
+        request.session["pending_channel"] = data["channel"]
+        request.session["resend_at"] = accounts.now(request).timestamp()
         start_stand_in(request, "activate")
-        user = accounts.find_user(request, email)
-        if user is not None and user.state == accounts.UserState.PENDING:
-            channel = request.session.get("pending_channel", "email")
-            accounts.issue_code(request, user, "activate", channel, throttle=True)
-        flash(request, "If an account is waiting for activation at this address, a new code is on its way.", "info")
         return redirect(request, "@@verify")
 
-    @view_config(name="login", renderer=TEMPLATE.format("login"))
-    def login(self):
+
+@public("verify", "verify")
+class VerifyForm(FormView):
+    schema_class = schemas.CodeSchema
+    button = _("Activate my account")
+
+    def __call__(self):
+        self.email = self.request.session.get("pending_email")
+        if not self.email:
+            return redirect(self.request, "@@signup")
+        return super().__call__()
+
+    def values(self):
+        return {"email": self.email, "channel": self.request.session.get("pending_channel", "email")}
+
+    def success(self, data):
         request = self.request
-        next_url = safe_next(request, request.params.get("next"),
-                             request.resource_url(request.root, "account"))
-
-        def success(data):
-            try:
-                user = accounts.authenticate(request, data["email"], data["password"])
-            except accounts.SignInThrottled:
-                raise FormError(TOO_MANY_SIGN_INS) from None
-            if user is None:
-                raise FormError(_("E-mail address or password incorrect."))
-            if user.state == accounts.UserState.PENDING:
-                accounts.issue_code(request, user, "activate", "email", throttle=True)
-                request.session["pending_email"] = user.email
-                request.session["pending_stamp"] = session_stamp(request, user)
-                flash(request, "Your account is not active yet: enter the code we sent you.", "info")
-                return redirect(request, "@@verify")
-            headers = sign_in(request, user)
-            accounts.record_sign_in(request, user)
-            return HTTPSeeOther(next_url, headers=headers)
-
-        values = run_form(request, schemas.LoginSchema(), _("Sign in"), success)
-        if isinstance(values, dict):
-            values["next"] = request.params.get("next", "")
-        return values
-
-    @view_config(name="logout", request_method="POST")
-    def logout(self):
-        headers = sign_out(self.request)
-        return HTTPSeeOther(self.request.application_url + "/", headers=headers)
+        user = accounts.find_user(request, self.email)
+        if user is not None and user.state != accounts.UserState.PENDING:
+            user = None
+        if user is not None and not hmac.compare_digest(
+                request.session.get("pending_stamp", ""), session_stamp(request, user)):
+            # A later sign-up for this address set another password.
+            raise FormError(REPLACED_SIGNUP, "code")
+        if user is None:
+            result = stand_in_check(request, "activate")
+        else:
+            result, _code = accounts.check_code(request, user, "activate", data["code"])
+        if result is CodeCheck.WRONG:
+            raise FormError(WRONG_CODE, "code")
+        if result is CodeCheck.VOID:
+            raise FormError(VOID_CODE, "code")
+        accounts.activate(request, user)
+        headers = sign_in(request, user)
+        flash(request, "Your account is active. Welcome!")
+        return redirect(request, headers=headers)
 
 
-@view_defaults(context=AccountFolder, permission=Permission.ACCOUNT_MANAGE)
-class MyAccountViews:
-    """What a signed-in person does with their own account."""
+@view_config(context=AccountFolder, name="resend", request_method="POST", permission=Permission.SITE_VIEW)
+def resend(request):
+    email = request.session.get("pending_email")
+    if not email:
+        return redirect(request, "@@signup")
+    last = request.session.get("resend_at", 0)
+    current = accounts.now(request).timestamp()
+    if current - last < 60:
+        flash(request, "Please wait a minute before asking for a new code.", "error")
+        return redirect(request, "@@verify")
+    request.session["resend_at"] = current
+    start_stand_in(request, "activate")
+    user = accounts.find_user(request, email)
+    if user is not None and user.state == accounts.UserState.PENDING:
+        channel = request.session.get("pending_channel", "email")
+        accounts.issue_code(request, user, "activate", channel, throttle=True)
+    flash(request, "If an account is waiting for activation at this address, a new code is on its way.", "info")
+    return redirect(request, "@@verify")
+
+
+@public("login", "login")
+class LoginForm(FormView):
+    schema_class = schemas.LoginSchema
+    button = _("Sign in")
+
+    def values(self):
+        return {"next": self.request.params.get("next", "")}
+
+    def success(self, data):
+        request = self.request
+        try:
+            user = accounts.authenticate(request, data["email"], data["password"])
+        except accounts.SignInThrottled:
+            raise FormError(TOO_MANY_SIGN_INS) from None
+        if user is None:
+            raise FormError(_("E-mail address or password incorrect."))
+        if user.state == accounts.UserState.PENDING:
+            accounts.issue_code(request, user, "activate", "email", throttle=True)
+            request.session["pending_email"] = user.email
+            request.session["pending_stamp"] = session_stamp(request, user)
+            flash(request, "Your account is not active yet: enter the code we sent you.", "info")
+            return redirect(request, "@@verify")
+        headers = sign_in(request, user)
+        accounts.record_sign_in(request, user)
+        next_url = safe_next(request, request.params.get("next"), request.resource_url(request.root, "account"))
+        return HTTPSeeOther(next_url, headers=headers)
+
+
+@view_config(context=AccountFolder, name="logout", request_method="POST", permission=Permission.SITE_VIEW)
+def logout(request):
+    headers = sign_out(request)
+    return HTTPSeeOther(request.resource_url(request.root), headers=headers)
+
+
+# --- what a signed-in person does with their own account --------------------
+
+@view_config(context=AccountFolder, renderer=TEMPLATE.format("home"), permission=Permission.ACCOUNT_MANAGE)
+def home(request):
+    return {"user": request.identity}
+
+
+@view_config(context=AccountFolder, name="logout-everywhere", request_method="POST",
+             permission=Permission.ACCOUNT_MANAGE)
+def logout_everywhere(request):
+    """End every session of this account, this one included."""
+    revoke_sessions(request, request.identity)
+    headers = sign_out(request)
+    flash(request, "Every session of your account is signed out.", "info")
+    return redirect(request, "@@login", headers=headers)
+
+
+class OwnAccountForm(FormView):
+    """A form about the signed-in person's own account, with a title and an intro."""
+
+    title = None
+    intro = None
 
     def __init__(self, context, request):
-        self.context = context
-        self.request = request
+        super().__init__(context, request)
         self.user = request.identity
 
-    @view_config(renderer=TEMPLATE.format("home"))
-    def home(self):
-        return {"user": self.user}
+    def values(self):
+        translate = self.request.localizer.translate
+        return {"title": translate(self.title), "intro": translate(self.intro) if self.intro else None}
 
-    @view_config(name="logout-everywhere", request_method="POST")
-    def logout_everywhere(self):
-        """End every session of this account, this one included."""
-        revoke_sessions(self.request, self.user)
-        headers = sign_out(self.request)
-        flash(self.request, "Every session of your account is signed out.", "info")
-        return redirect(self.request, "@@login", headers=headers)
+    def check_password(self, password, field):
+        if not self.request.passwords.verify(self.user.password_hash, password):
+            raise FormError(_("This is not your current password."), field)
 
-    @view_config(name="profile", renderer=TEMPLATE.format("form"))
-    def profile(self):
+
+@own("profile")
+class ProfileForm(OwnAccountForm):
+    schema_class = schemas.ProfileSchema
+    title = _("My details")
+
+    def appstruct(self):
+        user = self.user
+        return {"first_name": user.first_name, "last_name": user.last_name, "phone": user.phone or ""}
+
+    def success(self, data):
+        user = self.user
+        user.first_name, user.last_name, user.phone = data["first_name"], data["last_name"], data["phone"]
+        flash(self.request, "Your details are saved.")
+        return redirect(self.request)
+
+
+@own("password")
+class PasswordForm(OwnAccountForm):
+    schema_class = schemas.PasswordSchema
+    button = title = _("Change my password")
+
+    def success(self, data):
+        request = self.request
+        self.check_password(data["current_password"], "current_password")
+        accounts.change_password(request, self.user, data["new_password"])
+        headers = sign_in(request, self.user)  # every other session ended with the change
+        flash(request, "Your password is changed.")
+        return redirect(request, headers=headers)
+
+
+@own("email")
+class EmailForm(OwnAccountForm):
+    schema_class = schemas.EmailChangeSchema
+    button = _("Send a code to the new address")
+    title = _("Change my e-mail address")
+    intro = _("We send a code to the new address; it replaces the old one once you enter it.")
+
+    def success(self, data):
+        request = self.request
+        self.check_password(data["password"], "password")
+        if data["new_email"] == self.user.email:
+            raise FormError(_("This is already your address."), "new_email")
+        accounts.request_email_change(request, self.user, data["new_email"])
+        request.session["new_email"] = data["new_email"]
+        return redirect(request, "@@email-verify")
+
+
+@own("email-verify")
+class EmailVerifyForm(OwnAccountForm):
+    schema_class = schemas.CodeSchema
+    button = _("Confirm")
+    title = _("Confirm your new address")
+
+    def __call__(self):
+        self.new_email = self.request.session.get("new_email")
+        if not self.new_email:
+            return redirect(self.request, "@@email")
+        self.intro = _("Enter the code sent to %(email)s.", mapping={"email": self.new_email})
+        return super().__call__()
+
+    def success(self, data):
         request, user = self.request, self.user
+        result, code = accounts.check_code(request, user, "email", data["code"])
+        if result is CodeCheck.WRONG:
+            raise FormError(WRONG_CODE, "code")
+        if result is CodeCheck.VOID or code.target != self.new_email:
+            raise FormError(VOID_CODE, "code")
+        if not accounts.confirm_email_change(request, user, code):
+            raise FormError(_("This address is already used by another account."), "code")
+        request.session.pop("new_email", None)
+        flash(request, "Your e-mail address is changed.")
+        return redirect(request)
 
-        def success(data):
-            user.first_name, user.last_name, user.phone = data["first_name"], data["last_name"], data["phone"]
-            flash(request, "Your details are saved.")
-            return redirect(request)
 
-        values = run_form(request, schemas.ProfileSchema(), _("Save"), success, appstruct={
-            "first_name": user.first_name, "last_name": user.last_name, "phone": user.phone or ""})
-        return self._page(values, _("My details"))
+@own("delete", "delete")
+class DeleteForm(OwnAccountForm):
+    schema_class = schemas.DeleteSchema
+    button = _("Delete my account")
 
-    @view_config(name="password", renderer=TEMPLATE.format("form"))
-    def password(self):
+    def success(self, data):
         request, user = self.request, self.user
-
-        def success(data):
-            if not request.passwords.verify(user.password_hash, data["current_password"]):
-                raise FormError(_("This is not your current password."), "current_password")
-            accounts.change_password(request, user, data["new_password"])
-            headers = sign_in(request, user)  # every other session ended with the change
-            flash(request, "Your password is changed.")
-            return redirect(request, headers=headers)
-
-        values = run_form(request, schemas.PasswordSchema(), _("Change my password"), success)
-        return self._page(values, _("Change my password"))
-
-    @view_config(name="email", renderer=TEMPLATE.format("form"))
-    def email(self):
-        request, user = self.request, self.user
-
-        def success(data):
-            if not request.passwords.verify(user.password_hash, data["password"]):
-                raise FormError(_("This is not your current password."), "password")
-            if data["new_email"] == user.email:
-                raise FormError(_("This is already your address."), "new_email")
-            accounts.request_email_change(request, user, data["new_email"])
-            request.session["new_email"] = data["new_email"]
-            return redirect(request, "@@email-verify")
-
-        values = run_form(request, schemas.EmailChangeSchema(), _("Send a code to the new address"), success)
-        return self._page(values, _("Change my e-mail address"),
-                          _("We send a code to the new address; it replaces the old one once you enter it."))
-
-    @view_config(name="email-verify", renderer=TEMPLATE.format("form"))
-    def email_verify(self):
-        request, user = self.request, self.user
-        new_email = request.session.get("new_email")
-        if not new_email:
-            return redirect(request, "@@email")
-
-        def success(data):
-            result, code = accounts.check_code(request, user, "email", data["code"])
-            if result is CodeCheck.WRONG:
-                raise FormError(WRONG_CODE, "code")
-            if result is CodeCheck.VOID or code.target != new_email:
-                raise FormError(VOID_CODE, "code")
-            if not accounts.confirm_email_change(request, user, code):
-                raise FormError(_("This address is already used by another account."), "code")
-            request.session.pop("new_email", None)
-            flash(request, "Your e-mail address is changed.")
-            return redirect(request)
-
-        values = run_form(request, schemas.CodeSchema(), _("Confirm"), success)
-        return self._page(values, _("Confirm your new address"),
-                          _("Enter the code sent to %(email)s.", mapping={"email": new_email}))
-
-    @view_config(name="delete", renderer=TEMPLATE.format("delete"))
-    def delete(self):
-        request, user = self.request, self.user
-
-        def success(data):
-            if not request.passwords.verify(user.password_hash, data["password"]):
-                raise FormError(_("This is not your current password."), "password")
-            accounts.delete_account(request, user)
-            audit.record(request, "account.delete", "user", user.id, actor=user)
-            headers = sign_out(request)
-            flash(request, "Your account is deleted. Goodbye.", "info")
-            return HTTPSeeOther(request.application_url + "/", headers=headers)
-
-        return run_form(request, schemas.DeleteSchema(), _("Delete my account"), success)
-
-    def _page(self, values, title, intro=None):
-        if isinstance(values, dict):
-            values.update(title=title, intro=intro)
-        return values
+        self.check_password(data["password"], "password")
+        accounts.delete_account(request, user)
+        audit.record(request, "account.delete", "user", user.id, actor=user)
+        headers = sign_out(request)
+        flash(request, "Your account is deleted. Goodbye.", "info")
+        return HTTPSeeOther(request.resource_url(request.root), headers=headers)

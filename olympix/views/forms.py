@@ -130,17 +130,3 @@ class FormError(Exception):
         super().__init__(message)
         self.message = message
         self.field = field
-
-
-def run_form(request, schema, button, on_success, appstruct=None, **bind):  # TRANSITION: goes with issue 9
-    """The older function form of ``FormView``, until every view is converted."""
-    view = FormView(request.context, request)
-    view.schema = lambda: schema
-    view.button = button
-    view.success = on_success
-    view.appstruct = lambda: appstruct or {}
-    action = bind.pop("action", "")
-    view.formid = bind.pop("formid", "form")
-    view.action = lambda: action
-    view.bind = lambda: bind
-    return view.process()

@@ -129,6 +129,7 @@ def test_profile_and_password_change(testapp, make_user, mailbox):
     make_user("ada@example.test")
     sign_in(testapp, "ada@example.test")
     page = testapp.get("/account/@@profile")
+    assert page.html.find("h1").text.strip() == "Mes informations"  # the title in the page's language
     page = submit(page, first_name="Augusta", phone="+44 20 7946 0000").follow()
     assert "Augusta Lovelace" in page and "+442079460000" in page
     page = testapp.get("/account/@@password")
@@ -146,6 +147,8 @@ def test_email_change_needs_password_and_code(testapp, make_user, mailbox, dbses
     page = testapp.get("/account/@@email")
     assert "pas votre mot de passe" in submit(page, password="wrong", new_email="ada@new.test")
     page = submit(page, password="correct horse battery", new_email="ADA@New.test ").follow()
+    assert page.html.find("h1").text.strip() == "Confirmez votre nouvelle adresse"
+    assert "Saisissez le code envoyé à ada@new.test." in page.text  # the address filled in
     code = last_mail_code(mailbox, "ada@new.test")
     assert dbsession.get(User, user_id).email == "ada@example.test"  # not yet
     page = submit(page, code=code).follow()
