@@ -3,6 +3,7 @@
     .venv/bin/python bench/catalogue.py                     # 8 clients, 5 s a loop
     .venv/bin/python bench/catalogue.py --clients 1,8 --seconds 15 --rounds 3
     .venv/bin/python bench/catalogue.py --through-cache http://127.0.0.1:8080   # issue #11's cache
+    .venv/bin/python bench/catalogue.py --nginx    # starts deploy/nginx/olympix.conf in front of the app
 
 Starts its own private database with the demo catalogue (``olympix
 seed-demo``: the Paris 2024 sessions), olympix under gunicorn (2 sync
@@ -30,7 +31,7 @@ import _flows  # noqa: E402
 import _world  # noqa: E402
 from _harness import (BENCH_DIR, Client, Run, Sample, closed_loop, common_arguments, expect, int_list,  # noqa: E402
                       log, loopback_only, machine, median, percentiles, ratio, table, write_json)
-from _stack import Bare, Olympix  # noqa: E402
+from _stack import Bare, Nginx, Olympix  # noqa: E402
 
 DEMO_USER = "user@demo.olympix.test"
 DEMO_PASSWORD = "olympix-demo-bench"
@@ -43,6 +44,8 @@ def parse_args(argv=None):
     p.add_argument("--max-count", type=int, default=20000, help="count bound of each loop")
     p.add_argument("--through-cache", metavar="URL",
                    help="base URL of the cache in front of the app (issue #11; loopback only)")
+    p.add_argument("--nginx", action="store_true",
+                   help="start deploy/nginx/olympix.conf on loopback in front of the app and measure through it")
     common_arguments(p)
     return p.parse_args(argv)
 
@@ -85,6 +88,8 @@ def main(argv=None):
     report = {"bench": "catalogue", "args": vars(args), "machine_before": machine(), "pages": {}}
     with Run("catalogue", keep=args.keep) as run:
         app = Olympix(run, payment=False).migrate().seed_demo(DEMO_PASSWORD).start()
+        if args.nginx:
+            cache = Nginx(run, app.port).start().base
         sport, city, event_slug = _world.catalogue_samples(app.sql)
         pages = {"search (filters)": "/events?" + urllib.parse.urlencode({"sport": sport, "city": city}),
                  "search (all)": "/events",

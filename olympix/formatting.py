@@ -84,6 +84,19 @@ REFUND_REASONS = {
     RefundReason.BUYER: _("you cancelled the order"),
     RefundReason.RESALE: _("your ticket was resold on the official resale"),
 }
+#: Why a ticket changed (ticket_history.reason, tickets.state_reason) as staff
+#: read it; other reasons (a gate's name, a note an agent typed) are shown as written.
+TICKET_REASONS = {
+    "minted": _("issued"),
+    "opened": _("opened by the holder"),
+    "transfer": _("new holder's name"),
+    "re-issued by staff": _("re-issued by staff"),
+    "bought at resale": _("bought at the official resale"),
+    "revendu": _("resold on the official resale"),
+    "event over": _("the event is over"),
+    "cancelled by staff": _("cancelled by staff"),
+    "cancelled by the buyer": _("cancelled by the buyer"),
+}
 ROLE_NAMES = {
     Role.USER: _("User"),
     Role.EDITOR: _("Editor"),
@@ -113,6 +126,7 @@ DATETIME_STYLES = ("long", "short", "numeric", "seconds")
 #: spells the month so that 04/08 is never read as April the 8th.
 NUMERIC = {"fr": ("dd/MM/y HH:mm", "dd/MM/y HH:mm:ss", "dd/MM/y"),
            "en": ("d MMM y, h:mm a", "d MMM y, h:mm:ss a", "d MMM y")}
+DAY_LABEL = {"fr": "dd/MM", "en": "d MMM"}
 
 
 class Formatter:
@@ -184,6 +198,8 @@ class Formatter:
             return format_skeleton("MMMEd", day, locale=self.locale)
         if style == "numeric":
             return format_date(day, NUMERIC[self.locale][2], locale=self.locale)
+        if style == "day":  # a chart's axis: "04/08" / "4 Aug"
+            return format_date(day, DAY_LABEL[self.locale], locale=self.locale)
         raise ValueError(f"unknown style {style!r}")
 
     def time(self, when: datetime, tz: tzinfo | None = None, zone: bool = False) -> str:
@@ -220,6 +236,9 @@ class Formatter:
 
     def refund_reason(self, reason) -> str:
         return self._name(REFUND_REASONS, reason)
+
+    def ticket_reason(self, reason) -> str:
+        return self._name(TICKET_REASONS, reason)
 
     def card(self, brand, last4) -> str:
         """"VISA •••• 4242", or "" when the provider did not say."""

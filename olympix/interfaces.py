@@ -28,8 +28,10 @@ class IPaymentGateway(Interface):
     signature_header = Attribute("The HTTP header its notifications carry their signature in.")
 
     def create_checkout(reference, amount_cents, currency, description, success_url,
-                        cancel_url, notify_url, idempotency_key):
+                        cancel_url, notify_url, idempotency_key, locale="en"):
         """Open a checkout session; returns ``Checkout(id, url)``.
+
+        ``locale`` ("fr", "en") is the buyer's language: the hosted page speaks it.
 
         The same ``idempotency_key`` returns the same session (safe to retry).
         """

@@ -30,6 +30,10 @@ SECRET_ENV = {
     "olympix.payment.api_key": "OLYMPIX_PAYMENT_API_KEY",
     "olympix.payment.webhook_secret": "OLYMPIX_PAYMENT_WEBHOOK_SECRET",
     "olympix.sms.token": "OLYMPIX_SMS_TOKEN",
+    # Not secrets, but where the deployment keeps its files: the database's TLS.
+    "olympix.db.ssl_ca": "OLYMPIX_DB_SSL_CA",
+    "olympix.db.ssl_cert": "OLYMPIX_DB_SSL_CERT",
+    "olympix.db.ssl_key": "OLYMPIX_DB_SSL_KEY",
 }
 
 # Secrets production cannot start without, beyond the ones every run needs.
@@ -70,6 +74,8 @@ DEFAULTS = {
     # (cents) is kept from what the seller gets back.
     "olympix.resale.deadline_before": "12",
     "olympix.resale.fee_cents": "0",
+    # Hours the next in line of a waiting list has to pay for the seats reserved for them.
+    "olympix.waiting_list.offer_hours": "24",
     # After a hold of theirs lapsed unpaid, an account waits this long before
     # holding seats of that event again; holds per client address per hour
     # (issue 15: throwaway accounts keeping seats off sale; 0: no limit).
@@ -81,11 +87,13 @@ DEFAULTS = {
     # when the event names none (bench/README.md: what the selling bench
     # measured here, with a margin); never more passes valid at once than
     # max_inside; at most this many places per address and queue.
+    # Seconds a process keeps the sports and venues the search form lists.
+    "olympix.catalogue.reference_ttl": "60",
     "olympix.queue.window_minutes": "30",
     "olympix.queue.pass_minutes": "10",
     "olympix.queue.open_minutes": "60",
     "olympix.queue.default_rate": "600",
-    "olympix.queue.max_inside": "5000",
+    "olympix.queue.max_inside": "6200",  # ≥ default_rate × pass_minutes + 10 s: the default rate is not capped
     "olympix.queue.places_per_address": "8",
     "olympix.tickets.visible_before": "48",
     "olympix.gate.opens_before": "180",
@@ -177,12 +185,12 @@ def parse(settings, environ=os.environ):
                 "olympix.argon2.parallelism", "olympix.booking.max_per_event",
                 "olympix.booking.max_per_account", "olympix.booking.hold_minutes",
                 "olympix.booking.self_cancel_before", "olympix.resale.deadline_before",
-                "olympix.resale.fee_cents",
+                "olympix.resale.fee_cents", "olympix.waiting_list.offer_hours",
                 "olympix.tickets.visible_before", "olympix.gate.opens_before",
                 "olympix.booking.relapse_minutes", "olympix.booking.holds_per_address_hour",
                 "olympix.queue.window_minutes", "olympix.queue.pass_minutes", "olympix.queue.open_minutes",
                 "olympix.queue.default_rate", "olympix.queue.max_inside", "olympix.queue.places_per_address",
-                "olympix.session.lifetime"):
+                "olympix.catalogue.reference_ttl", "olympix.session.lifetime"):
         try:
             result[key] = int(result[key])
         except (TypeError, ValueError):
@@ -194,11 +202,42 @@ def parse(settings, environ=os.environ):
         raise SettingsError(f"setting 'olympix.trusted_proxies': {exc}") from None
     if result["olympix.default_locale"] not in ("fr", "en"):
         raise SettingsError("olympix.default_locale must be fr or en")
+    database_tls(result)
     if production:
         refuse_unsafe_production(result)
     else:
         refuse_deployed_without_production(result)
     return result
+
+
+# --- TLS to MariaDB (issue 15.9) ------------------------------------------------
+# The certificate files join the database URL as the query parameters
+# SQLAlchemy's MySQL dialects read (ssl_ca, ssl_cert, ssl_key), so the
+# application, the commands and alembic all connect the same way. With a CA,
+# PyMySQL requires the server's certificate and checks its host name.
+DB_TLS = {"olympix.db.ssl_ca": "ssl_ca", "olympix.db.ssl_cert": "ssl_cert", "olympix.db.ssl_key": "ssl_key"}
+
+
+def database_tls(result):
+    wanted = {param: str(result[key]).strip() for key, param in DB_TLS.items() if str(result.get(key) or "").strip()}
+    if not wanted:
+        return
+    if str(result["sqlalchemy.url"]).startswith("sqlite"):
+        raise SettingsError("setting 'olympix.db.ssl_ca': TLS settings need a MariaDB/MySQL database")
+    if "ssl_ca" not in wanted:
+        raise SettingsError("setting 'olympix.db.ssl_ca' is missing: a client certificate needs the CA "
+                            "that signed the server's certificate")
+    if ("ssl_cert" in wanted) != ("ssl_key" in wanted):
+        raise SettingsError("settings 'olympix.db.ssl_cert' and 'olympix.db.ssl_key' go together")
+    for key, param in DB_TLS.items():
+        if param in wanted and not os.path.isfile(wanted[param]):
+            raise SettingsError(f"setting {key!r}: no file {wanted[param]!r}")
+    url = make_url(result["sqlalchemy.url"]).update_query_dict(wanted)
+    result["sqlalchemy.url"] = url.render_as_string(hide_password=False)
+
+
+def database_uses_tls(url):
+    return "ssl_ca" in make_url(url).query
 
 
 # --- what production refuses beyond development values (issue 15.8) ----------
@@ -241,6 +280,10 @@ def refuse_unsafe_production(result):
                 raise SettingsError(f"setting {key!r} holds the same key as {owners[key_bytes]!r}: "
                                     f"the data keys and the ticket keys must differ")
             owners[key_bytes] = key
+    host = make_url(result["sqlalchemy.url"]).host
+    if not _is_local((host or "").strip("[]")) and not database_uses_tls(result["sqlalchemy.url"]):
+        raise SettingsError(f"the database on {host!r} is reached without TLS: set olympix.db.ssl_ca "
+                            f"(OLYMPIX_DB_SSL_CA), and olympix.db.ssl_cert/ssl_key for a client certificate")
     if not result["olympix.session.secure"]:
         raise SettingsError("setting 'olympix.session.secure' is false: production sends the session "
                             "cookie over HTTPS only (set it to true)")

@@ -13,7 +13,7 @@ import urllib.parse
 import jinja2
 from webob import Request, Response
 
-from sandboxpay import cards
+from sandboxpay import cards, texts
 from sandboxpay.notify import Notifier, build_event
 from sandboxpay.signing import return_params
 from sandboxpay.store import (CANCELED, EXPIRED, FAILED, OPEN, PAID,
@@ -79,9 +79,8 @@ def json_response(payload, status: int = 200) -> Response:
     return response
 
 
-def format_amount(amount: int, currency: str) -> str:
-    value = f"{amount // 100:,}.{amount % 100:02d}"
-    return f"€{value}" if currency == "EUR" else f"{value} {currency}"
+def format_amount(amount: int, currency: str, locale: str = "en") -> str:
+    return texts.format_amount(amount, currency, locale)
 
 
 def add_query(url: str, params: dict) -> str:
@@ -222,6 +221,7 @@ class SandboxPayApp:
             "currency": session["currency"],
             "reference": session["reference"],
             "description": session["description"],
+            "locale": session["locale"],
             "payment": session["payment_id"],
             "brand": session["brand"],
             "last4": session["last4"],
@@ -309,8 +309,11 @@ class SandboxPayApp:
             "states": {"open": OPEN, "paid": PAID, "failed": FAILED,
                        "canceled": CANCELED, "expired": EXPIRED},
         }
+        locale = texts.locale_of(session.get("locale")) if session is not None else "en"
+        context["lang"], context["t"] = locale, texts.PAGE[locale]
+        context["tr"] = lambda text: texts.message(text, locale)
         if session is not None:
-            context["amount"] = format_amount(session["amount"], session["currency"])
+            context["amount"] = format_amount(session["amount"], session["currency"], locale)
             if session["status"] != OPEN:
                 context["return_url"] = self.return_url(session)
         html = _templates.get_template("pay.jinja2").render(**context)
@@ -358,8 +361,12 @@ def validate_session_params(body: dict) -> dict:
         raise ApiError(400, "parameter_invalid",
                        "description must be a string of at most 500 characters.",
                        param="description")
+    locale = body.get("locale", "en")
+    if not isinstance(locale, str) or len(locale) > 20:
+        raise ApiError(400, "parameter_invalid", "locale must be a language tag such as fr or en.",
+                       param="locale")
     params = {"amount": amount, "currency": currency.upper(), "reference": reference,
-              "description": description}
+              "description": description, "locale": texts.locale_of(locale)}
     for name in ("success_url", "cancel_url", "notify_url"):
         if not _url_ok(body.get(name)):
             raise ApiError(400, "url_invalid", f"{name} must be an http(s) URL.",

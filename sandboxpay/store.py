@@ -21,6 +21,7 @@ CREATE TABLE IF NOT EXISTS sessions (
     currency TEXT NOT NULL,
     reference TEXT NOT NULL,
     description TEXT NOT NULL,
+    locale TEXT NOT NULL DEFAULT 'en',
     success_url TEXT NOT NULL,
     cancel_url TEXT NOT NULL,
     notify_url TEXT NOT NULL,
@@ -81,6 +82,10 @@ class Store:
         self._conn.row_factory = sqlite3.Row
         with self._lock:
             self._conn.executescript(SCHEMA)
+            # A sandbox file made before sessions had a locale (var/sandboxpay.sqlite).
+            columns = {row["name"] for row in self._conn.execute("PRAGMA table_info(sessions)")}
+            if "locale" not in columns:
+                self._conn.execute("ALTER TABLE sessions ADD COLUMN locale TEXT NOT NULL DEFAULT 'en'")
 
     def close(self) -> None:
         with self._lock:
@@ -119,11 +124,11 @@ class Store:
                     return self._get_session(existing, now), False
             session_id = new_id("cs_test")
             self._conn.execute(
-                "INSERT INTO sessions (id, amount, currency, reference, description,"
+                "INSERT INTO sessions (id, amount, currency, reference, description, locale,"
                 " success_url, cancel_url, notify_url, status, created, expires_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (session_id, params["amount"], params["currency"], params["reference"],
-                 params["description"], params["success_url"], params["cancel_url"],
+                 params["description"], params.get("locale", "en"), params["success_url"], params["cancel_url"],
                  params["notify_url"], OPEN, now, now + ttl))
             if idempotency_key:
                 self._remember("session", idempotency_key, fingerprint, session_id, now)

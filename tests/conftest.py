@@ -43,6 +43,8 @@ TEST_SETTINGS = {
     "olympix.payment.webhook_secret": "whsec_insecure-dev",
     "mail.default_sender": "Olympix <no-reply@olympix.test>",
     "pyramid.default_locale_name": "fr",
+    # Each test makes its own sports and venues: no cached list between them.
+    "olympix.catalogue.reference_ttl": "0",
 }
 
 

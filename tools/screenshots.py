@@ -91,6 +91,9 @@ def main(argv=None):
     parser.add_argument("--as", dest="role", default="visitor",
                         choices=("visitor", "user", "editor", "agent", "manager", "admin"))
     parser.add_argument("--lang", default="fr", choices=("fr", "en"))
+    parser.add_argument("--olympix", action="append", default=[], metavar="ARGS",
+                        help="an olympix command to run after seeding, {ini} for the ini file, e.g. "
+                             "'onsale {ini} --event ATH-0802-MOR --at 2030-01-01T10:00' (repeatable)")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as folder:
         port = free_port()
@@ -98,6 +101,9 @@ def main(argv=None):
         olympix = str(Path(sys.executable).with_name("olympix"))
         for command in (["db", "upgrade"], ["seed-demo"]):
             subprocess.run([olympix, *command, str(ini)], check=True, cwd=folder,
+                           stdout=subprocess.DEVNULL, env={**os.environ, "OLYMPIX_PRODUCTION": ""})
+        for extra in args.olympix:
+            subprocess.run([olympix, *extra.format(ini=ini).split()], check=True, cwd=folder,
                            stdout=subprocess.DEVNULL, env={**os.environ, "OLYMPIX_PRODUCTION": ""})
         server = serve(ini, port)
         try:

@@ -161,8 +161,8 @@ def _venues_validator(node, kw):
 
 @colander.deferred
 def _images_widget(node, kw):
-    return deform.widget.SelectWidget(values=[("", _("The sport's picture"))] + [
-        (name, name.removesuffix(".svg").replace("-", " ")) for name in event_drafts.sport_images()])
+    return deform.widget.SelectWidget(values=[("", _("The sport's picture"))] +
+                                      event_drafts.sport_image_choices(kw["request"]))
 
 
 @colander.deferred

@@ -28,6 +28,7 @@ from ..gate.offline_reader import REFRESH_SECONDS, OfflineReader
 from ..gate import services as service
 from ..gate.scan import scan
 from ..gate.verdicts import describe
+from ..i18n import _
 from ..services import figures
 from ..services.accounts import find_user
 from ..services.clock import now
@@ -161,10 +162,11 @@ class GateReader:
                     result = scan(request.dbsession, service.scan_config(request), code, gate=gate,
                                   agent_id=self.agent_id, now=now(request), device_token_id=self.token_id)
                     data = describe(result, request.fmt)
+                    bought_by = request.fmt.translate(_("Bought by"))  # the reader's words, like the reason's
             finally:
                 env["closer"]()
         holder = data["holder"]["name"] if data["holder"] else "-"
-        buyer = f" (bought by {data['buyer']['name']})" if data["buyer"] else ""
+        buyer = f" ({bought_by} {data['buyer']['name']})" if data["buyer"] else ""
         self.out(f"{data['verdict'].upper():<6} {holder}{buyer} — {data['reason_text']}")
         return data
 

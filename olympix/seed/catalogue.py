@@ -1,7 +1,8 @@
 """Demo catalogue: sports, venues, published sessions and their offers.
 
 ``seed(request)`` loads the shipped Paris 2024 data (``seed/schedule.py``)
-moved into the coming weeks, one session on today and open now. Idempotent:
+moved into the coming weeks, one session on today and open now, one starting
+later today whose gates are already open (buy it, then scan it). Idempotent:
 rows are found by their natural keys (sport and venue slugs, session code),
 so a second run adds nothing; it moves the dates again (today's session
 stays open "now") and refreshes names and prices.
@@ -11,6 +12,8 @@ that has sold seats keeps them sold (``capacity - seats_left`` unchanged),
 and the change is one relative UPDATE so a sale running at the same moment
 is never overwritten.
 """
+from datetime import timedelta
+
 from sqlalchemy import select, update
 
 from ..models import Event, EventState, Offer, OfferKind, Sport, Venue
@@ -40,7 +43,7 @@ def seed(request):
 
     events = {e.code: e for e in db.scalars(select(Event))}
     slugs = {e.slug for e in events.values()}
-    for session, start, end in schedule.demo_schedule(schedule.load_sessions(), now):
+    for session, start, end in schedule.demo_schedule(schedule.load_sessions(), now, soon_in=soon_in(request)):
         sport, venue = sports[session.sport_slug], venues[session.venue_slug]
         event = events.get(session.code)
         if event is None:
@@ -61,6 +64,16 @@ def seed(request):
         event.image = f"sports/{sport.icon}"
         _offers(event, session)
     db.flush()
+
+
+def soon_in(request):
+    """How long before the "soon" session starts: inside the gates' opening time.
+
+    Two thirds of ``olympix.gate.opens_before`` (2 h with the default 3 h), at
+    least 15 minutes so it can still be bought.
+    """
+    opens_before = timedelta(minutes=request.registry.settings["olympix.gate.opens_before"])
+    return max(timedelta(minutes=15), opens_before * 2 / 3)
 
 
 def _resize(db, event, capacity):

@@ -38,6 +38,16 @@ DEMO_TODAY_CODE = "ATH-0804-EVE"
 DEMO_TODAY_BEFORE = timedelta(minutes=30)
 DEMO_TODAY_AFTER = timedelta(hours=3)
 
+#: The session :func:`demo_schedule` puts on later today, still on sale, with
+#: its gates already open (they open ``olympix.gate.opens_before`` before the
+#: start): a newcomer buys a ticket and scans it at once. The judo mixed team
+#: final of 3 August 2024 at the Champ-de-Mars Arena.
+DEMO_SOON_CODE = "JUD-0803-AFT"
+#: Its default start, from ``now`` (the seed takes it from the gate's opening
+#: setting), and its length.
+DEMO_SOON_IN = timedelta(hours=2)
+DEMO_SOON_LENGTH = timedelta(hours=1, minutes=30)
+
 
 @dataclass(frozen=True)
 class Sport:
@@ -158,12 +168,17 @@ def demo_schedule(
     sessions: list[Session],
     now: datetime,
     today_code: str | None = DEMO_TODAY_CODE,
+    soon_code: str | None = DEMO_SOON_CODE,
+    soon_in: timedelta = DEMO_SOON_IN,
 ) -> list[DemoSlot]:
     """Move the real sessions into the coming weeks.
 
     * The session ``today_code`` (if present) is put on today, open now:
       start = ``now`` - 30 min, end = ``now`` + 3 h, both rounded down to the
       minute. Calling this again later still gives a session open "now".
+    * The session ``soon_code`` (if present) starts ``soon_in`` after ``now``
+      (rounded down to the minute) and lasts 1 h 30: still on sale, and its
+      gates open now when ``soon_in`` is shorter than their opening time.
     * Every other session keeps its local time of day (in its venue's time
       zone, Paris except Teahupo'o) and its spacing in days: the first day of
       the real schedule (the earliest date among them) becomes tomorrow, by the
@@ -172,7 +187,7 @@ def demo_schedule(
       midnight (next day).
 
     Returns (session, start, end) tuples with timezone-aware UTC datetimes,
-    the demo-today session first, then the others in their real
+    the demo-today session first, the soon one next, then the others in their real
     chronological order. Deterministic for a given ``now``; ``now`` must be
     timezone-aware.
     """
@@ -182,8 +197,9 @@ def demo_schedule(
     tomorrow = now.astimezone(PARIS).date() + timedelta(days=1)
 
     today = [s for s in sessions if s.code == today_code]
+    soon = [s for s in sessions if s.code == soon_code and s.code != today_code]
     others = sorted(
-        (s for s in sessions if s.code != today_code),
+        (s for s in sessions if s.code not in (today_code, soon_code)),
         key=lambda s: (_real_start(s), s.code),
     )
 
@@ -191,6 +207,7 @@ def demo_schedule(
         DemoSlot(s, now_utc - DEMO_TODAY_BEFORE, now_utc + DEMO_TODAY_AFTER)
         for s in today[:1]
     ]
+    slots += [DemoSlot(s, now_utc + soon_in, now_utc + soon_in + DEMO_SOON_LENGTH) for s in soon[:1]]
     if others:
         first_day = min(s.date for s in others)
         for s in others:

@@ -301,3 +301,21 @@ def orders_of(request, user_id):
 def order_by_reference(request, reference):
     """The order with this reference (any case), or None."""
     return request.dbsession.scalar(select(Order).where(Order.reference == reference.upper()))
+
+
+def give_back(request, order):
+    """The buyer gives the held seats back now, before the hold ends; True if this call did it.
+
+    The hold is ended (``held_until`` = now) by one conditional UPDATE, then
+    ``expire_order`` gives the seats back as for any lapsed hold: racing the
+    sweep, a payment or a second click, the seats come back exactly once.
+    Refused while a payment is open at the provider (the buyer may be paying
+    in another tab: the sweep asks the provider before giving those back).
+    """
+    ended = request.dbsession.execute(
+        update(Order).where(Order.id == order.id, Order.state == OrderState.HELD, no_open_payment())
+        .values(held_until=now(request)).execution_options(synchronize_session=False)
+    ).rowcount
+    done = bool(ended) and expire_order(request, order.id)
+    request.dbsession.refresh(order)
+    return done

@@ -18,7 +18,7 @@ from enum import StrEnum
 from sqlalchemy import select, update
 
 from ..models import Order, OrderState, PaymentStatus, RefundReason, Ticket
-from . import audit, booking, refunds, tickets
+from . import audit, booking, refunds, tickets, waiting_list
 from .clock import now
 from .payment_gateway import PaymentProviderError
 
@@ -99,6 +99,7 @@ def _cancel_order(request, order, actor, reason, refund_reason):
                 refunds.refund_now(request, payment, reason=refund_reason)
     for event_id, seats in seats_back.items():
         booking.give_back_seats(dbsession, event_id, seats)
+        waiting_list.offer_freed_seats(request, event_id)
     audit.record(request, "order.cancel", "order", order.reference, actor=actor, refunded=True, reason=reason)
     return True
 
@@ -116,6 +117,7 @@ def _cancel_ticket(request, ticket, actor, reason):
     if not tickets.deactivate(request, ticket.id, reason, actor_id=actor.id):
         return False
     booking.give_back_seats(dbsession, ticket.event_id, 1)
+    waiting_list.offer_freed_seats(request, ticket.event_id)
     line, order = ticket.order_line, ticket.order
     payment = next((p for p in order.payments if p.status == PaymentStatus.PAID), None)
     if line is not None and payment is not None:

@@ -14,7 +14,7 @@ from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from ..i18n import PARIS
-from ..models import Event, EventState, Offer, Sport, Venue
+from ..models import Event, EventState, ListingState, Offer, ResaleListing, Sport, Venue
 from .clock import now
 
 PER_PAGE = 12
@@ -33,18 +33,47 @@ def public_clause(current: datetime):
     return (Event.state == EventState.PUBLISHED) & (Event.ends_at > current)
 
 
-def sports(request) -> list[Sport]:
-    rows = request.dbsession.scalars(select(Sport)).all()
-    return sorted(rows, key=lambda s: s.name(lang(request)).casefold())
+@dataclass(frozen=True)
+class Choice:
+    """A sport or a venue as the search form lists it (no ORM row: shared by requests)."""
+
+    slug: str
+    name_fr: str
+    name_en: str
+    city: str = ""
+
+    def name(self, lang):
+        return self.name_fr if lang == "fr" else self.name_en
 
 
-def venues(request) -> list[Venue]:
-    rows = request.dbsession.scalars(select(Venue)).all()
-    return sorted(rows, key=lambda v: v.name(lang(request)).casefold())
+def _reference(request):
+    """``(sports, venues)`` as Choices, read at most once a ``reference_ttl`` per process.
+
+    Every search page lists them; they change when an administrator adds a
+    venue, not between two visitors: this keeps two queries off each search
+    page (issue 11.2). 0 seconds: read them every time (the tests).
+    """
+    ttl = request.registry.settings.get("olympix.catalogue.reference_ttl", 60)
+    current = now(request)
+    cached = request.registry.get("olympix.catalogue.reference")
+    if cached is not None and ttl > 0 and timedelta(0) <= current - cached[0] < timedelta(seconds=ttl):
+        return cached[1]
+    sports_ = tuple(Choice(s.slug, s.name_fr, s.name_en) for s in request.dbsession.scalars(select(Sport)))
+    venues_ = tuple(Choice(v.slug, v.name_fr, v.name_en, v.city) for v in request.dbsession.scalars(select(Venue)))
+    request.registry["olympix.catalogue.reference"] = (current, (sports_, venues_))
+    return sports_, venues_
+
+
+def sports(request) -> list[Choice]:
+    return sorted(_reference(request)[0], key=lambda s: s.name(lang(request)).casefold())
+
+
+def venues(request) -> list[Choice]:
+    return sorted(_reference(request)[1], key=lambda v: v.name(lang(request)).casefold())
 
 
 def cities(request) -> list[str]:
-    return sorted(request.dbsession.scalars(select(Venue.city).distinct()).all(), key=str.casefold)
+    return sorted({v.city for v in _reference(request)[1]}, key=str.casefold)
 
 
 def upcoming(request, limit: int = 3) -> list[Event]:
@@ -111,8 +140,10 @@ def search_clauses(request, filters: dict) -> list:
     if filters.get("seats"):
         # "Seats left" means on sale (not started) with at least one offer
         # that can still be bought whole.
+        # A ticket on the official resale counts too (services/resale.py).
         clauses.append(Event.starts_at > now(request))
-        offer.append(Offer.seats <= Event.seats_left)
+        on_resale = exists().where(ResaleListing.event_id == Event.id, ResaleListing.state == ListingState.OPEN)
+        offer.append(or_(Offer.seats <= Event.seats_left, on_resale))
     if len(offer) > 1:
         clauses.append(exists().where(*offer))
     return clauses
@@ -130,13 +161,26 @@ def search(request, filters: dict, page: int = 1, per_page: int = PER_PAGE) -> P
     lands on results.
     """
     clauses = search_clauses(request, filters)
-    total = request.dbsession.scalar(select(func.count(Event.id)).where(*clauses))
-    pages = max(1, math.ceil(total / per_page))
-    number = min(max(1, page), pages)
-    query = (select(Event).where(*clauses).order_by(Event.starts_at, Event.id)
-             .limit(per_page).offset((number - 1) * per_page)
+    number = max(1, page)
+    # The page and the number of matches in one statement (a window count),
+    # the offers of the page's sessions in a second: no count query, no
+    # per-card query (issue 11.2).
+    rows = _page_rows(request, clauses, number, per_page)
+    if rows:
+        total = rows[0][1]
+    else:
+        total = request.dbsession.scalar(select(func.count(Event.id)).where(*clauses)) if number > 1 else 0
+        if total:  # past the end: the last page
+            number = math.ceil(total / per_page)
+            rows = _page_rows(request, clauses, number, per_page)
+    return Page([event for event, _total in rows], number, max(1, math.ceil(total / per_page)), total)
+
+
+def _page_rows(request, clauses, number, per_page):
+    query = (select(Event, func.count().over().label("total")).where(*clauses)
+             .order_by(Event.starts_at, Event.id).limit(per_page).offset((number - 1) * per_page)
              .options(selectinload(Event.offers)))
-    return Page(list(request.dbsession.scalars(query)), number, pages, total)
+    return request.dbsession.execute(query).all()
 
 
 # -- what a card or an event page says ---------------------------------------
@@ -156,6 +200,7 @@ class SaleStatus(str, Enum):
     ON_SALE = "on_sale"
     FEW_LEFT = "few_left"
     SOLD_OUT = "sold_out"
+    OPENS_LATER = "opens_later"  # an on-sale opening to come (the waiting room, issue 11)
     IN_PROGRESS = "in_progress"  # started: sales are closed, the session is on
     OVER = "over"
     UNPUBLISHED = "unpublished"  # staff preview only
@@ -170,6 +215,8 @@ def sale_status(request, event: Event) -> SaleStatus:
         return SaleStatus.OVER
     if event.starts_at <= current:
         return SaleStatus.IN_PROGRESS
+    if event.onsale_at is not None and current < event.onsale_at:
+        return SaleStatus.OPENS_LATER
     if event.seats_left <= 0 or (event.offers and not any(offer_available(event, o) for o in event.offers)):
         return SaleStatus.SOLD_OUT
     if event.seats_left <= max(FEW_SEATS, event.capacity // 10):

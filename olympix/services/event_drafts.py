@@ -49,6 +49,19 @@ def sport_images():
     return sorted(p.name for p in SPORT_IMAGES.glob("*.svg"))
 
 
+def sport_image_choices(request):
+    """(file name, what the picture shows in the reader's language), by that name.
+
+    A picture is named after the sport whose icon it is; one no sport uses
+    keeps its file name, made readable.
+    """
+    lang = content.lang_of(request)
+    names = {sport.icon: sport.name(lang) for sport in request.dbsession.scalars(select(Sport))}
+    choices = [(name, names.get(name) or name.removesuffix(".svg").replace("-", " ").capitalize())
+               for name in sport_images()]
+    return sorted(choices, key=lambda choice: choice[1].casefold())
+
+
 # --- making and changing a draft ---------------------------------------------
 
 def is_draft_event(item):

@@ -221,10 +221,11 @@ class SandboxPaymentGateway:
             raise PaymentProviderError(f"payment provider unreachable: {exc}") from exc
 
     def create_checkout(self, reference, amount_cents, currency, description, success_url,
-                        cancel_url, notify_url, idempotency_key):
+                        cancel_url, notify_url, idempotency_key, locale="en"):
+        # locale: the hosted page speaks the language the buyer came with.
         data = self._call("POST", "/v1/checkout/sessions", {
             "amount": amount_cents, "currency": currency, "reference": reference,
-            "description": description, "success_url": success_url,
+            "description": description, "locale": locale, "success_url": success_url,
             "cancel_url": cancel_url, "notify_url": notify_url,
         }, idempotency_key)
         return Checkout(id=data["id"], url=data["url"])

@@ -135,7 +135,7 @@ def _new_session(request, order, return_url, notify_url):
         reference=order.reference, amount_cents=order.total_cents, currency=order.currency,
         description=f"olympix {order.reference} — {event.title(request.locale_name)}"[:200],
         success_url=return_url, cancel_url=return_url, notify_url=notify_url,
-        idempotency_key=f"olympix-order-{order.reference}-{attempt}")
+        idempotency_key=f"olympix-order-{order.reference}-{attempt}", locale=request.locale_name)
     current = now(request)
     request.dbsession.add(Payment(
         order_id=order.id, provider=provider.name, checkout_id=checkout.id, status=PaymentStatus.OPEN,

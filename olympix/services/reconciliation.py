@@ -23,7 +23,7 @@ from typing import NamedTuple
 from sqlalchemy import select
 
 from ..models import Order, OrderState, Payment, PaymentStatus
-from . import booking, payments, refunds
+from . import booking, payments, refunds, waiting_list
 from .clock import now
 from .payments import Outcome
 
@@ -61,12 +61,17 @@ def _ask_then_expire(request, order_id, payment):
 
 def refresh(request, order):
     """``booking.refresh``, asking the provider first about a lapsed hold's open session."""
-    if _lapsed(request, order):
-        payment = payments.open_payment(order)
-        if payment is not None:
-            _ask_then_expire(request, order.id, payment)
-            request.dbsession.refresh(order)
-    return booking.refresh(request, order)
+    if not _lapsed(request, order):
+        return order
+    payment = payments.open_payment(order)
+    if payment is not None:
+        _ask_then_expire(request, order.id, payment)
+        request.dbsession.refresh(order)
+    booking.refresh(request, order)
+    if order.state == OrderState.EXPIRED:
+        for line in order.lines:  # its seats came back: the waiting list first
+            waiting_list.offer_freed_seats(request, line.event_id)
+    return order
 
 
 def orders_of(request, user_id):
@@ -87,7 +92,9 @@ def sweep_lapsed_holds(request):
         completed += outcome == Outcome.PAID
         released += request.dbsession.scalar(select(Order.state).where(Order.id == order_id)) == \
             OrderState.EXPIRED
-    return Swept(completed, released + booking.release_expired(request, limit=100000))
+    swept = Swept(completed, released + booking.release_expired(request, limit=100000))
+    waiting_list.offer_everywhere(request)  # seats that came back go to the waiting lists first
+    return swept
 
 
 def reconcile_open(request, max_age_hours):

@@ -8,11 +8,14 @@ never serves a stale page; a deactivated ticket renders anew, marked void.
 """
 import threading
 from collections import OrderedDict
+from datetime import timedelta
 
 from pyramid.renderers import render
+from sqlalchemy import select
 
 from ..formatting import venue_zone
 from ..interfaces import IBarcodeService
+from ..models.gate import Gate
 from . import tickets as ticket_service
 
 # Two pixels at 150 dpi (0.339 mm, ~13 mil): a 29-character code is
@@ -25,13 +28,30 @@ _cache = OrderedDict()
 _lock = threading.Lock()
 
 
+def venue_gates(request, venue_id):
+    """The names of the venue's open gates ("Porte A", "Porte B"), for the ticket to say where to go in."""
+    if venue_id is None:
+        return []
+    return list(request.dbsession.scalars(
+        select(Gate.name).where(Gate.venue_id == venue_id, Gate.active.is_(True)).order_by(Gate.name)))
+
+
 def ticket_facts(request, ticket):
-    """What one page shows: the event, the holder, the codes; times in the venue's zone."""
+    """What one page shows: the event, the holder, what was bought, where and when to go in, the codes.
+
+    Times are in the venue's zone; the doors open ``olympix.gate.opens_before``
+    minutes before the start, the time the gate itself admits from.
+    """
     lang = request.locale_name
     event = ticket.event
     code = ticket_service.code_for(request, ticket)
     barcode = request.find_service(IBarcodeService)
+    line = ticket.order_line
+    opens_before = timedelta(minutes=request.registry.settings["olympix.gate.opens_before"])
     return {
+        "offer": line.offer if line else None, "line": line,
+        "reference": ticket.order.reference if ticket.order else "",
+        "doors_open": event.gates_open_at(opens_before), "gates": venue_gates(request, event.venue_id),
         "ticket": ticket, "event": event, "title": event.title(lang),
         "venue": event.venue.name(lang) if event.venue else "",
         "address": event.venue.address if event.venue else "",

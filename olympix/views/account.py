@@ -7,6 +7,7 @@ from pyramid.view import view_config, view_defaults
 from ..i18n import _
 from ..resources.account import AccountFolder
 from ..schemas import account as schemas
+from ..security import codes
 from ..security.permissions import Permission
 from ..security.policy import revoke_sessions, session_stamp, sign_in, sign_out
 from ..services import accounts, audit
@@ -20,6 +21,27 @@ REPLACED_SIGNUP = _("Another sign-up was made for this address after yours. Sign
 TOO_MANY_SIGN_INS = _("Too many failed sign-ins: wait 15 minutes before trying again, "
                       "or choose a new password with \"Forgot your password?\".")
 VOID_CODE = _("This code is no longer valid (expired, already used or too many tries). Ask for a new one.")
+
+
+def start_stand_in(request, purpose):
+    """A code was (or seemed to be) sent: count tries as if one had been, for ``stand_in_check``."""
+    request.session[f"{purpose}_sent_at"] = accounts.now(request).timestamp()
+    request.session[f"{purpose}_tries"] = 0
+
+
+def stand_in_check(request, purpose):
+    """The answer to a code typed when no code was sent (no such account, or an active one).
+
+    The same answers a real code gives: "not right" four times, then "no
+    longer valid" (five tries, ten minutes), so that the answers do not tell
+    whether the address has an account.
+    """
+    tries = request.session.get(f"{purpose}_tries", 0) + 1
+    request.session[f"{purpose}_tries"] = tries
+    age = accounts.now(request).timestamp() - request.session.get(f"{purpose}_sent_at", 0)
+    if tries >= codes.MAX_ATTEMPTS or age >= codes.TTL.total_seconds():
+        return CodeCheck.VOID
+    return CodeCheck.WRONG
 
 
 def redirect(request, *path, headers=None, **query):
@@ -46,6 +68,7 @@ class PublicAccountViews:
             request.session["pending_email"] = data["email"]
             request.session["pending_channel"] = data["channel"]
             request.session["resend_at"] = accounts.now(request).timestamp()
+            start_stand_in(request, "activate")
             return redirect(request, "@@verify")
 
         return run_form(request, schemas.SignupSchema(), _("Create my account"), success)
@@ -65,7 +88,10 @@ class PublicAccountViews:
                     request.session.get("pending_stamp", ""), session_stamp(request, user)):
                 # A later sign-up for this address set another password.
                 raise FormError(REPLACED_SIGNUP, "code")
-            result, _code = accounts.check_code(request, user, "activate", data["code"])
+            if user is None:
+                result = stand_in_check(request, "activate")
+            else:
+                result, _code = accounts.check_code(request, user, "activate", data["code"])
             if result is CodeCheck.WRONG:
                 raise FormError(WRONG_CODE, "code")
             if result is CodeCheck.VOID:
@@ -92,6 +118,7 @@ class PublicAccountViews:
             flash(request, "Please wait a minute before asking for a new code.", "error")
             return redirect(request, "@@verify")
         request.session["resend_at"] = current
+        start_stand_in(request, "activate")
         user = accounts.find_user(request, email)
         if user is not None and user.state == accounts.UserState.PENDING:
             channel = request.session.get("pending_channel", "email")

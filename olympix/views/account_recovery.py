@@ -15,7 +15,7 @@ from ..security.permissions import Permission
 from ..security.policy import sign_in
 from ..services import accounts
 from ..services.accounts import CodeCheck
-from .account import TEMPLATE, VOID_CODE, WRONG_CODE, redirect
+from .account import TEMPLATE, VOID_CODE, WRONG_CODE, redirect, stand_in_check, start_stand_in
 from .forms import FormError, flash, run_form
 
 
@@ -32,6 +32,7 @@ class RecoveryViews:
         def success(data):
             accounts.request_password_reset(request, data["email"])
             request.session["reset_email"] = data["email"]
+            start_stand_in(request, "reset")
             return redirect(request, "@@reset")
 
         return run_form(request, schemas.ForgotSchema(), _("Send me a code"), success)
@@ -51,7 +52,10 @@ class RecoveryViews:
             refused = schemas.password_context_problem(data["new_password"], email)
             if refused:
                 raise FormError(refused, "new_password")
-            result, code = accounts.check_code(request, user, "reset", data["code"])
+            if user is None:
+                result, code = stand_in_check(request, "reset"), None
+            else:
+                result, code = accounts.check_code(request, user, "reset", data["code"])
             if result is CodeCheck.WRONG:
                 raise FormError(WRONG_CODE, "code")
             if result is CodeCheck.VOID:

@@ -45,6 +45,9 @@ SECTIONS = (
     Section(("backoffice", "figures"), "", _("Figures"),
             _("Sales per day, offer, event and sport; seats left; attendance; connections; anomalies."),
             Permission.STATS_VIEW),
+    Section(("backoffice", "queues"), "", _("Waiting rooms"),
+            _("The queues in front of coming sales: length, admissions, wait; holds that keep lapsing."),
+            Permission.STATS_VIEW),
     Section(("backoffice", "people"), "", _("People and roles"),
             _("Find a person and change their role."), Permission.ROLE_GRANT_EDITOR),
     Section(("backoffice", "orders"), "", _("Orders"),
@@ -109,14 +112,15 @@ def _period_of(request):
     return period, problem
 
 
-def _day_label(day):
-    return day.strftime("%d/%m")
+def _day_label(request, day):
+    """A chart's day in the reader's way: 04/08 (fr), 4 Aug (en)."""
+    return request.fmt.date(day, "day")
 
 
 def _charts(request, tables):
     tr = request.localizer.translate
     no_data = tr(_("No data for this period"))
-    days = [_day_label(r["day"]) for r in tables["sales_per_day"]]
+    days = [_day_label(request, r["day"]) for r in tables["sales_per_day"]]
     sales = tables["sales_per_day"]
     conn = tables["connections_per_day"]
     anomalies = tables["anomalies_per_day"]
@@ -138,15 +142,38 @@ def _charts(request, tables):
         "connections_per_day": charts.line_chart(
             tr(_("Connections per day")),
             tr(_("Line chart: sign-ins and distinct visitors each day of the period.")),
-            [_day_label(r["day"]) for r in conn],
+            [_day_label(request, r["day"]) for r in conn],
             [(tr(_("Sign-ins")), [r["sign_ins"] for r in conn]),
              (tr(_("Distinct visitors")), [r["visitors"] for r in conn])], no_data=no_data),
         "anomalies_per_day": charts.bar_chart(
             tr(_("Anomalies per day")),
             tr(_("Bar chart: anomalies detected each day (forged codes, repeated scans, wrong gate or day, "
                  "codes voided by wrong tries, bursts of declined payments).")),
-            [_day_label(r["day"]) for r in anomalies], [r["total"] for r in anomalies], no_data=no_data),
+            [_day_label(request, r["day"]) for r in anomalies], [r["total"] for r in anomalies], no_data=no_data),
     }
+
+
+# Per-day tables: on the page, days where every count is zero are left out
+# (fourteen rows of zeros came before the first sale); the charts and the CSV
+# keep every day. What each says when no day is left.
+PER_DAY_EMPTY = {
+    "sales_per_day": _("No sales in this period."),
+    "connections_per_day": _("No connections in this period."),
+    "anomalies_per_day": _("No anomalies in this period."),
+}
+
+
+def _days_with_something(spec, rows):
+    counted = [c.key for c in spec.columns if c.kind in ("int", "money")]
+    return [row for row in rows if any(row[key] for key in counted)]
+
+
+def _shown(tables):
+    """The rows the page lists: the per-day tables without their empty days."""
+    shown = dict(tables)
+    for name in PER_DAY_EMPTY:
+        shown[name] = _days_with_something(figures.TABLES[name], tables[name])
+    return shown
 
 
 @view_config(context=FiguresPage, renderer=T.format("figures"), permission=Permission.STATS_VIEW)
@@ -156,7 +183,8 @@ def figures_view(context, request):
         return _csv(request, period)
     tables = figures.all_tables(request, period)
     return {
-        "period": period, "problem": problem, "tables": tables, "specs": figures.TABLES,
+        "period": period, "problem": problem, "tables": _shown(tables), "specs": figures.TABLES,
+        "empty": PER_DAY_EMPTY,
         "totals": figures.totals(tables), "charts": _charts(request, tables),
         "csv_url": lambda name: request.resource_url(context, query={
             "from": period.first.isoformat(), "to": period.last.isoformat(), "format": "csv", "table": name}),

@@ -8,6 +8,7 @@ from ..schemas.catalogue import FILTER_NAMES, parse_filters
 from ..security.permissions import Permission
 from ..services import booking, catalogue, resale
 from .event_cards import event_card, offer_rows
+from .waiting_list import waiting_values
 
 TEMPLATE = "olympix:templates/catalogue/{}.jinja2"
 
@@ -67,6 +68,7 @@ class CatalogueViews:
             "resale": [(listing, request.fmt.offer_name(listing.ticket.order_line.offer.kind),
                         request.fmt.money(listing.price_cents))
                        for listing in resale.open_listings(request, event)],
+            "waiting": waiting_values(request, event),
         }
 
 

@@ -18,6 +18,7 @@ BADGES = {
     SaleStatus.ON_SALE: ("badge-ok", _("On sale")),
     SaleStatus.FEW_LEFT: ("badge-warn", _("Only ${count} seats left")),
     SaleStatus.SOLD_OUT: ("badge-muted", _("Sold out")),
+    SaleStatus.OPENS_LATER: ("badge-warn", _("Sales open ${when}")),
     SaleStatus.IN_PROGRESS: ("badge-muted", _("In progress: sales are closed")),
     SaleStatus.OVER: ("badge-muted", _("This session is over")),
     SaleStatus.UNPUBLISHED: ("badge-muted", _("Not published")),
@@ -54,7 +55,9 @@ class EventCard:
 
 def badge(request, event, status) -> Badge:
     css, text = BADGES[status]
-    return Badge(css, request.fmt.translate(_(text, mapping={"count": request.fmt.count(event.seats_left)})))
+    when = request.fmt.datetime(event.onsale_at, "short") if event.onsale_at is not None else ""
+    return Badge(css, request.fmt.translate(_(text, mapping={"count": request.fmt.count(event.seats_left),
+                                                             "when": when})))
 
 
 def event_card(request, event) -> EventCard:

@@ -31,7 +31,8 @@ def _translator(term):
 
 
 def configure_deform(config):
-    search_path = (resource_filename("deform", "templates"),)
+    # olympix's few corrected Deform templates (templates/deform/) come first.
+    search_path = (resource_filename("olympix", "templates/deform"), resource_filename("deform", "templates"))
     deform.Form.set_default_renderer(deform.ZPTRendererFactory(search_path, translator=_translator))
 
 

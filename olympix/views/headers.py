@@ -13,6 +13,7 @@ otherwise sets the header itself: these are defaults. The debug toolbar
 from pyramid.events import NewResponse, subscriber
 
 from ..security.policy import SESSION_KEY
+from .web_cache import PRIVATE
 
 HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -58,6 +59,6 @@ def security_headers(event):
         response.headers.setdefault("Strict-Transport-Security", HSTS)
     if (not path.startswith("/static/") and "no-store" not in response.headers.get("Cache-Control", "")
             and signed_in(request)):
-        response.headers["Cache-Control"] = "no-store"
+        response.headers["Cache-Control"] = PRIVATE
         response.headers.pop("Expires", None)
     response.headers.pop("Server", None)

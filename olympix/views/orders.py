@@ -77,7 +77,8 @@ class PayForm(FormView):
     def seat_labels(self):
         fmt = self.request.fmt
         return [self.request.localizer.translate(_("%(offer)s %(unit)s — seat %(seat)s of %(seats)s", mapping={
-                    "offer": fmt.offer_name(line.offer.kind), "unit": unit + 1, "seat": seat + 1,
+                    "offer": self.request.localizer.translate(_("Official resale")) if line.resale_listing_id
+                    else fmt.offer_name(line.offer.kind), "unit": unit + 1, "seat": seat + 1,
                     "seats": line.seats_per_unit}))
                 for line in self.order.lines
                 for unit in range(line.quantity) for seat in range(line.seats_per_unit)]
@@ -157,6 +158,8 @@ class OrderViews:
         if values["held"]:
             form = PayForm(self.context, request)
             values["form"] = form.form().render(form.appstruct())
+            # The countdown counts from the server's clock, not the phone's.
+            values["hold_seconds"] = max(0, int((order.held_until - booking.now(request)).total_seconds()))
         return values
 
     @view_config(name="return")
@@ -207,6 +210,26 @@ def cancel_my_order(context, request):
     outcome = cancellations.cancel_by_buyer(request, context.order, request.identity)
     flash(request, *SELF_CANCEL_MESSAGES[outcome])
     return HTTPSeeOther(order_url(request, context.order))
+
+
+GIVE_BACK_MESSAGES = {
+    True: (_("Your seats are given back. Thank you: someone else can book them now."), "success"),
+    False: (_("There was no hold to give back: this order is paid, expired or being paid."), "info"),
+}
+
+
+@view_config(context=OrderResource, containment=OrdersFolder, permission=Permission.ORDER_VIEW,
+             name="give-back", request_method="POST")
+def give_back_seats(context, request):
+    """The buyer gives the seats of a held order back now (services/booking.py ``give_back``)."""
+    order = context.order
+    if request.identity is None or request.identity.id != order.user_id:
+        raise HTTPNotFound()  # staff see orders, they do not give buyers' seats back
+    done = booking.give_back(request, order)
+    if not done and order.state == OrderState.HELD and payments.check(request, order) is not None:
+        done = booking.give_back(request, order)  # the provider said the open payment was not made
+    flash(request, *GIVE_BACK_MESSAGES[done])
+    return HTTPSeeOther(order_url(request, order))
 
 
 def includeme(config):

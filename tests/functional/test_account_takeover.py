@@ -137,3 +137,28 @@ def test_a_new_password_must_not_be_the_persons_own_words(app, testapp, make_use
     assert "trop proche" in refused
     # the refused password did not spend the code
     assert submit(page, code=code, new_password="a fresh passphrase").status_int == 303
+
+
+def wrong_code_answers(testapp, page, tries=6, **fields):
+    answers = []
+    for _ in range(tries):
+        answer = submit(page, code="222222", **fields)
+        answers.append("pas le bon" if "pas le bon" in answer else "plus valable" if "plus valable" in answer else "?")
+    return answers
+
+
+def test_a_wrong_reset_code_answers_alike_whether_or_not_the_account_exists(app, testapp, make_user, mailbox):
+    make_user(VICTIM)
+    known = wrong_code_answers(testapp, reset(testapp, VICTIM).follow(), new_password="a fresh passphrase")
+    stranger = other_client(app)
+    unknown = wrong_code_answers(stranger, reset(stranger, "nobody@example.test").follow(),
+                                 new_password="a fresh passphrase")
+    assert known == unknown == ["pas le bon"] * 4 + ["plus valable"] * 2
+
+
+def test_a_wrong_activation_code_answers_alike_for_an_active_account_and_a_new_one(app, testapp, make_user):
+    make_user(VICTIM)
+    existing = wrong_code_answers(testapp, sign_up(testapp, email=VICTIM).follow())
+    fresh = other_client(app)
+    new = wrong_code_answers(fresh, sign_up(fresh, email="new@example.test").follow())
+    assert existing == new == ["pas le bon"] * 4 + ["plus valable"] * 2

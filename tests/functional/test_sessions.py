@@ -92,3 +92,17 @@ def test_the_cookie_does_not_show_the_user_id(testapp, make_user):
     values = json.dumps(payload[2])
     assert "userid" not in values
     assert f": {user_id}," not in values and f": {user_id}}}" not in values
+
+
+def test_ended_sessions_are_cleared_at_the_next_sign_in(app, testapp, make_user, clock, dbsession):
+    from sqlalchemy import func, select
+
+    from olympix.models import AuthSession
+
+    make_user("ada@example.test")
+    for _ in range(3):
+        sign_in(browser(app), "ada@example.test")
+    clock.advance(hours=13)
+    sign_in(testapp, "ada@example.test")
+    dbsession.rollback()
+    assert dbsession.scalar(select(func.count(AuthSession.id))) == 1

@@ -295,7 +295,7 @@ def test_declined_cards(app, receiver, number, reason, message):
     assert response.status_int == 303 and response.location == session["url"]
     page = response.follow()
     assert message in page.text and page.html.find("form") is None
-    link = page.html.find("a", string="Return to merchant")["href"]
+    link = page.html.find("a", string="Return to Olympix")["href"]
     assert_signed_return(link, CANCEL_URL, session["id"], "failed")
     failed = state(app, session["id"])
     assert failed["status"] == "failed" and failed["failure_reason"] == reason
@@ -504,3 +504,49 @@ def test_notification_retries_are_bounded(wsgi_app):
         assert len(merchant.received) == 3  # the first attempt and two retries
     finally:
         merchant.close()
+
+
+@pytest.mark.parametrize("locale", ["fr", "fr-FR", "fr_FR"])
+def test_hosted_page_speaks_the_buyers_language(app, receiver, locale):
+    session = create(app, receiver, amount=15000, locale=locale)
+    assert session["locale"] == "fr"
+    page = app.get(f"/pay/{session['id']}")
+    assert page.html.find("html")["lang"] == "fr"
+    assert "150,00\u00a0€" in page.text and "€150.00" not in page.text
+    assert "Payer Olympix" in page.text  # the merchant's name
+    assert page.html.find("label", attrs={"for": "number"}).text == "Numéro de carte"
+    form = page.forms[0]
+    form["holder"], form["number"], form["expiry"], form["cvc"] = "Ada", "", "12/39", "123"
+    again = form.submit("action", value="pay")
+    assert "Saisissez le numéro de la carte." in again.text
+    declined = page.forms[0]
+    declined["holder"], declined["number"], declined["expiry"], declined["cvc"] = "Ada", "4000000000000002", "12/39", "123"
+    result = app.get(f"/pay/{session['id']}") if declined.submit("action", value="pay").status_int == 303 else None
+    assert "Paiement refusé" in result.text and "Votre carte a été refusée." in result.text
+
+
+@pytest.mark.parametrize("locale", [None, "de", ""])
+def test_an_unknown_or_missing_language_gives_english(app, receiver, locale):
+    extra = {} if locale is None else {"locale": locale}
+    session = create(app, receiver, amount=15000, **extra)
+    assert session["locale"] == "en" and "€150.00" in app.get(f"/pay/{session['id']}").text
+
+
+def test_a_locale_that_is_not_a_string_is_400(app, receiver):
+    response = app.post_json("/v1/checkout/sessions", {
+        "amount": 100, "currency": "EUR", "reference": "O-1", "locale": ["fr"], "success_url": SUCCESS_URL,
+        "cancel_url": CANCEL_URL, "notify_url": receiver.url}, headers=dict(AUTH), status=400)
+    assert response.json["error"]["param"] == "locale"
+
+
+def test_an_old_sandbox_file_gets_the_locale_column(tmp_path):
+    import sqlite3
+    from sandboxpay.store import SCHEMA, Store
+    path = tmp_path / "old.sqlite"
+    conn = sqlite3.connect(path)
+    conn.executescript(SCHEMA.replace("    locale TEXT NOT NULL DEFAULT 'en',\n", ""))
+    conn.close()
+    store = Store(str(path))
+    columns = {row["name"] for row in store._conn.execute("PRAGMA table_info(sessions)")}
+    store.close()
+    assert "locale" in columns

@@ -24,6 +24,8 @@ PRODUCTION_ENV = {
     "OLYMPIX_PAYMENT_API_KEY": "sk_live_4eC39HqLyjWDarjtT1zdp7dc",
     "OLYMPIX_PAYMENT_WEBHOOK_SECRET": "whsec_Nq7Zk2Lp9Xr4Tv8Bm3Wc6Yd1",
     "OLYMPIX_SMS_TOKEN": "token",
+    # Only the file's existence is checked here; tests/integration/test_database_tls.py uses real ones.
+    "OLYMPIX_DB_SSL_CA": os.path.abspath(__file__),
 }
 # What production.ini says besides the secrets.
 PRODUCTION = {
@@ -173,3 +175,39 @@ def test_production_ini_with_production_false_is_refused(monkeypatch):
     env = dict(PRODUCTION_ENV, OLYMPIX_DATABASE_URL="mysql+pymysql://olympix:pw@db.internal/olympix")
     with pytest.raises(SettingsError, match="olympix.production = false"):
         parse(settings, environ=env)
+
+
+def test_production_refuses_a_plain_connection_to_another_host():
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != "OLYMPIX_DB_SSL_CA"}
+    with pytest.raises(SettingsError, match="without TLS.*olympix.db.ssl_ca"):
+        parse(PRODUCTION, environ=env)
+
+
+def test_production_may_reach_a_database_on_loopback_without_tls():
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != "OLYMPIX_DB_SSL_CA"}
+    env["OLYMPIX_DATABASE_URL"] = "mysql+pymysql://olympix:pw@127.0.0.1:3306/olympix"
+    assert parse(PRODUCTION, environ=env)["olympix.production"] is True
+
+
+def test_tls_settings_join_the_database_url(tmp_path):
+    files = {name: tmp_path / f"{name}.pem" for name in ("ca", "cert", "key")}
+    for path in files.values():
+        path.write_text("x")
+    settings = parse(dict(DEV, **{"sqlalchemy.url": "mysql+pymysql://root@127.0.0.1:3306/x?charset=utf8mb4",
+                                  "olympix.db.ssl_ca": str(files["ca"]), "olympix.db.ssl_cert": str(files["cert"]),
+                                  "olympix.db.ssl_key": str(files["key"])}), environ={})
+    from sqlalchemy.engine import make_url
+
+    query = make_url(settings["sqlalchemy.url"]).query
+    assert query["ssl_ca"] == str(files["ca"]) and query["ssl_key"] == str(files["key"])
+    assert query["charset"] == "utf8mb4"
+
+
+@pytest.mark.parametrize("extra, message", [
+    ({"olympix.db.ssl_cert": __file__, "olympix.db.ssl_key": __file__}, "ssl_ca' is missing"),
+    ({"olympix.db.ssl_ca": __file__, "olympix.db.ssl_cert": __file__}, "go together"),
+    ({"olympix.db.ssl_ca": "/nowhere/ca.pem"}, "no file '/nowhere/ca.pem'"),
+])
+def test_tls_settings_are_checked(extra, message):
+    with pytest.raises(SettingsError, match=message):
+        parse(dict(DEV, **{"sqlalchemy.url": "mysql+pymysql://root@127.0.0.1/x"}, **extra), environ={})

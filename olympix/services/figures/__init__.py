@@ -6,12 +6,12 @@ each table (``tables.py``) is computed by one function of ``sales.py``,
 """
 from __future__ import annotations
 
+from ..clock import now, paris_day
+from .alerts import alerts, send_alerts
 from .anomalies import anomalies, anomalies_per_day, anomalies_per_venue, payment_bursts
 from .audience import attendance, connections_per_day, inside_now, seats_left
-from ..clock import now, paris_day
 from .period import Period, default_period, parse_period
-from .sales import sales_per_day, sales_per_event, sales_per_offer, sales_per_sport
-from .alerts import alerts, send_alerts
+from .sales import resales_per_day, sales_per_day, sales_per_event, sales_per_offer, sales_per_sport
 from .tables import ANOMALY_NAMES, TABLES, cell_text
 
 __all__ = ["ANOMALY_NAMES", "Period", "TABLES", "all_tables", "cell_text", "default_period",
@@ -22,6 +22,7 @@ __all__ = ["ANOMALY_NAMES", "Period", "TABLES", "all_tables", "cell_text", "defa
 
 COMPUTE = {
     "sales_per_day": sales_per_day,
+    "resales_per_day": resales_per_day,
     "sales_per_offer": sales_per_offer,
     "sales_per_event": sales_per_event,
     "sales_per_sport": sales_per_sport,
@@ -71,7 +72,7 @@ def totals(tables):
     return {
         "tickets": sum(r["tickets"] for r in days),
         "orders": sum(r["orders"] for r in days),
-        "revenue_eur": sum(r["revenue_eur"] for r in days),
+        "revenue_eur": sum(r["revenue_eur"] for r in days) + sum(r["revenue_eur"] for r in tables["resales_per_day"]),
         "refunds_eur": sum(r["refunds_eur"] for r in days),
         "sign_ins": sum(r["sign_ins"] for r in tables["connections_per_day"]),
         "visitors": sum(r["visitors"] for r in tables["connections_per_day"]),

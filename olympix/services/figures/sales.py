@@ -6,6 +6,8 @@ or cancelled since); a refund is money given back to a buyer of a sale
 became a sale is neither). Per day, a refund counts on the day it was
 made: the day's revenue is what was sold that day less what was refunded
 that day, so a partial refund of 42,50 € on an 85 € order leaves 42,50 €.
+Resales are counted apart (``resales_per_day``): what their buyers paid,
+less what went back to the sellers; the primary tables leave them out.
 Per offer, event and sport, each sale counts net of its own refunds
 (shared by its lines pro rata). Orders and tickets count what was sold.
 """
@@ -13,7 +15,7 @@ from __future__ import annotations
 
 from sqlalchemy import and_, distinct, func, select
 
-from ...models import Event, Offer, Order, OrderLine, OrderState, Refund, RefundStatus, Sport
+from ...models import Event, Offer, Order, OrderLine, OrderState, Refund, RefundReason, RefundStatus, Sport
 from .period import euros, hour_bucket, in_period, lang_of, per_day
 # --- sales ----------------------------------------------------------------
 
@@ -31,9 +33,23 @@ def _net(refunded):
     return func.sum(line - 1.0 * func.coalesce(refunded.c.cents, 0) * line / func.nullif(Order.total_cents, 0))
 
 
-def _paid_in(period):
-    # Orders paid in the period (held ones were never paid, expired ones never sold).
-    return and_(Order.state.in_(SOLD), Order.paid_at.is_not(None), in_period(Order.paid_at, period))
+def _paid_in(period, resale=False):
+    # Orders paid in the period (held ones were never paid, expired ones never sold);
+    # primary sales and resales apart (a resale line names its listing).
+    line = OrderLine.resale_listing_id.is_not(None) if resale else OrderLine.resale_listing_id.is_(None)
+    return and_(Order.state.in_(SOLD), Order.paid_at.is_not(None), in_period(Order.paid_at, period), line)
+
+
+def _refunds_per_bucket(db, period, resale):
+    """(UTC hour, cents) of the refunds made in the period to buyers of sales (or to resellers)."""
+    bucket = hour_bucket(db, Refund.succeeded_at)
+    reason = Refund.reason == RefundReason.RESALE if resale else Refund.reason != RefundReason.RESALE
+    return db.execute(
+        select(bucket, func.sum(Refund.amount_cents))
+        .join(Order, Order.id == Refund.order_id)
+        .where(Refund.status == RefundStatus.SUCCEEDED, Order.paid_at.is_not(None), reason,
+               in_period(Refund.succeeded_at, period)).group_by(bucket)
+    ).all()
 
 
 def sales_per_day(request, period):
@@ -45,18 +61,31 @@ def sales_per_day(request, period):
         .join(OrderLine, OrderLine.order_id == Order.id)
         .where(_paid_in(period)).group_by(bucket)
     ).all()
-    refund_bucket = hour_bucket(db, Refund.succeeded_at)
-    refunds = db.execute(
-        select(refund_bucket, func.sum(Refund.amount_cents))
-        .join(Order, Order.id == Refund.order_id)
-        .where(Refund.status == RefundStatus.SUCCEEDED, Order.paid_at.is_not(None),
-               in_period(Refund.succeeded_at, period)).group_by(refund_bucket)
-    ).all()
+    refunds = _refunds_per_bucket(db, period, resale=False)
     days = per_day(period, rows, ("orders", "tickets", "sales_cents"))
     refunded = {row["day"]: row["refunds_cents"] for row in per_day(period, refunds, ("refunds_cents",))}
     for row in days:
         row["refunds_eur"] = euros(refunded[row["day"]])
         row["revenue_eur"] = euros(row.pop("sales_cents") - refunded[row["day"]])
+    return days
+
+
+def resales_per_day(request, period):
+    """Tickets resold each day: what buyers paid, what went back to the sellers, what is left (the fees)."""
+    db = request.dbsession
+    bucket = hour_bucket(db, Order.paid_at)
+    rows = db.execute(
+        select(bucket, func.sum(OrderLine.seats), func.sum(OrderLine.quantity * OrderLine.unit_price_cents))
+        .join(OrderLine, OrderLine.order_id == Order.id)
+        .where(_paid_in(period, resale=True)).group_by(bucket)
+    ).all()
+    days = per_day(period, rows, ("tickets", "paid_cents"))
+    to_sellers = {row["day"]: row["cents"] for row in
+                  per_day(period, _refunds_per_bucket(db, period, resale=True), ("cents",))}
+    for row in days:
+        paid = row.pop("paid_cents")
+        row["paid_eur"], row["to_sellers_eur"] = euros(paid), euros(to_sellers[row["day"]])
+        row["revenue_eur"] = euros(paid - to_sellers[row["day"]])
     return days
 
 

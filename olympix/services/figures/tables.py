@@ -76,6 +76,10 @@ TABLES = {t.name: t for t in (
         Column("day", _("Day"), "day"), Column("orders", _("Orders"), "int"),
         Column("tickets", _("Tickets"), "int"), Column("refunds_eur", _("Refunds"), "money"),
         Column("revenue_eur", _("Revenue"), "money"))),
+    Table("resales_per_day", _("Resales per day"), (
+        Column("day", _("Day"), "day"), Column("tickets", _("Tickets resold"), "int"),
+        Column("paid_eur", _("Paid by buyers"), "money"), Column("to_sellers_eur", _("Refunded to sellers"), "money"),
+        Column("revenue_eur", _("Revenue"), "money"))),
     Table("sales_per_offer", _("Sales per offer"), (
         Column("offer", _("Offer")), Column("offers_sold", _("Offers sold"), "int"),
         Column("tickets", _("Tickets"), "int"), Column("revenue_eur", _("Revenue"), "money"))),

@@ -1,25 +1,25 @@
-/* olympix — optional enhancement: collapsible mobile menu.
-   Without JS the navigation stays visible and wraps (see olympix.css §4). */
+/* olympix — enhancements of the header menu (templates/layout.jinja2).
+   The menu is a <details>: it opens and closes without this file. Here:
+   wide screens keep it open (browsers without ::details-content), Escape or a
+   click outside closes it on phones. No inline script: a CSP forbids them. */
 (function () {
   "use strict";
-  var root = document.documentElement;
-  root.classList.add("js");
+  document.documentElement.classList.add("js");
   document.addEventListener("DOMContentLoaded", function () {
-    var header = document.querySelector(".site-header");
-    var toggle = header && header.querySelector(".nav-toggle");
-    if (!toggle) { return; }
-    toggle.hidden = false;
-    toggle.setAttribute("aria-expanded", "false");
-    toggle.addEventListener("click", function () {
-      var open = header.classList.toggle("nav-open");
-      toggle.setAttribute("aria-expanded", open ? "true" : "false");
-    });
+    var menu = document.querySelector(".site-menu");
+    if (!menu) { return; }
+    var wide = window.matchMedia("(min-width: 48rem)");
+    function follow() { menu.open = wide.matches; }
+    follow();
+    if (wide.addEventListener) { wide.addEventListener("change", follow); }
     document.addEventListener("keydown", function (e) {
-      if (e.key === "Escape" && header.classList.contains("nav-open")) {
-        header.classList.remove("nav-open");
-        toggle.setAttribute("aria-expanded", "false");
-        toggle.focus();
+      if (e.key === "Escape" && menu.open && !wide.matches) {
+        menu.open = false;
+        menu.querySelector("summary").focus();
       }
+    });
+    document.addEventListener("click", function (e) {
+      if (menu.open && !wide.matches && !menu.contains(e.target)) { menu.open = false; }
     });
   });
 })();

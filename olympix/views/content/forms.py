@@ -46,7 +46,8 @@ class ContentForm(FormView):
         return None
 
     def values(self):
-        return {"title": self.title, "subtitle": self.subtitle()}
+        # The titles are message ids: the page gets them in the reader's language.
+        return {"title": self.request.localizer.translate(self.title), "subtitle": self.subtitle()}
 
     def to_task(self, task, message):
         flash(self.request, message)

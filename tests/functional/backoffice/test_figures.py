@@ -281,3 +281,37 @@ def test_csv_cells_cannot_start_a_formula(manager, data, db_engine):
     assert titles[0] == "'" + '=HYPERLINK("http://evil.test","x")'
     # numbers stay numbers
     assert rows["ATH-1"]["seats_left"] == "90" and rows["ATH-1"]["event"] == "Finale"
+
+
+def day_cells(page, name):
+    table = page.html.find(id=f"t-{name}").find_parent("section").find("table")
+    return [row.find("td").text.strip() for row in table.find("tbody").find_all("tr")]
+
+
+def test_page_leaves_out_empty_days_and_says_when_there_is_nothing(manager, data):
+    busy = manager.get(f"/backoffice/figures?{PERIOD}")
+    # a day that sold nothing is not on the page (the CSV keeps it)
+    csv_days = read_csv(manager, "sales_per_day")
+    sold = [f"{r['day'][8:10]}/{r['day'][5:7]}/{r['day'][:4]}" for r in csv_days
+            if any(value not in ("0", "0.00") for key, value in r.items() if key != "day")]
+    assert day_cells(busy, "sales_per_day") == sold
+    assert day_cells(busy, "anomalies_per_day") == ["10/03/2026", "11/03/2026", "12/03/2026"]
+    empty = manager.get("/backoffice/figures?from=2020-01-01&to=2020-01-14")
+    assert day_cells(empty, "sales_per_day") == ["Aucune vente sur cette période."]
+    assert day_cells(empty, "connections_per_day") == ["Aucune connexion sur cette période."]
+    assert day_cells(empty, "anomalies_per_day") == ["Aucune anomalie sur cette période."]
+    assert len(read_csv(manager, "sales_per_day", "from=2020-01-01&to=2020-01-14")) == 14
+
+
+def test_staff_times_say_their_zone(manager, data):
+    page = manager.get(f"/backoffice/figures?{PERIOD}")
+    heads = [th.text for th in page.html.select("#t-sales_per_event ~ * th, section:has(#t-sales_per_event) th")]
+    assert any("Début" in h and "(heure de Paris)" in h for h in heads), heads
+
+
+def test_chart_days_are_written_the_readers_way(manager, data):
+    french = manager.get(f"/backoffice/figures?{PERIOD}").text
+    assert ">10/03<" in french
+    manager.set_cookie("olympix_lang", "en")
+    english = manager.get(f"/backoffice/figures?{PERIOD}").text
+    assert ">10 Mar<" in english and ">10/03<" not in english

@@ -100,6 +100,8 @@ def test_self_cancel_is_refused_off_after_the_deadline_and_for_others(testapp, b
     assert "ne peut pas être annulée" in page.text and unchanged() == ("paid", 0, 8)
     allow_self_cancel(dbsession, event)
     clock.advance(days=4, hours=1)  # less than 48 hours before the session
+    sign_in(testapp, BUYER)  # a session lasts 12 hours at most
+    csrf = csrf_token(testapp)
     page = testapp.get(f"/orders/{reference}/")
     assert cancel_form(page) is None
     page = testapp.post(f"/orders/{reference}/@@cancel", {"csrf_token": csrf}).follow()

@@ -1,9 +1,12 @@
 """Face-value resale (#13.1): the seller lists, a buyer pays at the provider, codes swap at the gate."""
+import csv
+import io
 from datetime import timedelta
 from email.header import decode_header, make_header
 
 from sqlalchemy import func, select
 
+from olympix.i18n import PARIS
 from olympix.models import AuditEntry, Event, Order, Payment, Refund, ResaleListing, Ticket, TicketHistory
 from olympix.services import resale
 from tests.factories.orders import paid_order
@@ -38,6 +41,7 @@ def test_whole_resale_journey(testapp, buyer, make_event, make_user, sandbox, db
     reference = dbsession.scalar(select(Order.reference))
     seller_ticket = the_seller_ticket(dbsession)
     seller_code = code_of(app, seller_ticket.id)
+    assert "Revendez ce billet au prix payé" in testapp.get(f"/tickets/{seller_ticket.id}/").text  # the m-ticket
     order_page = testapp.get(f"/orders/{reference}/")
     listed = resell_button(order_page).submit().follow()
     assert "sur la revente officielle à 40,00" in listed.text
@@ -51,9 +55,17 @@ def test_whole_resale_journey(testapp, buyer, make_event, make_user, sandbox, db
     page = testapp.get(f"/events/{event.slug}")
     section = page.html.find(id="resale")
     assert "Revente officielle" in section.text and "40,00" in section.text
+    assert "1 de plus sur la revente officielle" in page.text  # counted in the seats available
+    # and in the search's "seats left" filter, once the primary seats are gone
+    dbsession.execute(Event.__table__.update().where(Event.id == event.id).values(seats_left=0))
+    dbsession.commit()
+    assert f"/events/{event.slug}" in testapp.get("/events?seats=1").text
+    dbsession.execute(Event.__table__.update().where(Event.id == event.id).values(seats_left=8))
+    dbsession.commit()
     held = page.forms[next(k for k, f in page.forms.items() if f.action.endswith("@@buy-resale"))].submit()
     assert held.status_int == 303 and "/orders/" in held.location
     order_page = held.follow()
+    assert "Revente officielle × 1 (1 place)" in order_page.text  # not "Duo"
     assert seats_left_now(dbsession, event) == 8  # a resale takes no seat of the event
     to_provider = order_page.forms["form"].submit("submit")
     assert "Payer 40,00" in order_page.text or to_provider.status_int == 303
@@ -88,9 +100,26 @@ def test_whole_resale_journey(testapp, buyer, make_event, make_user, sandbox, db
     # every step in the ticket's history and the audit log
     reasons = dbsession.scalars(select(TicketHistory.reason).where(TicketHistory.ticket_id == seller_ticket.id)
                                 .order_by(TicketHistory.id)).all()
-    assert reasons == ["minted", "listed for resale", "revendu"]
+    assert reasons == ["minted", "opened", "listed for resale", "revendu"]
     actions = set(dbsession.scalars(select(AuditEntry.action)))
     assert {"ticket.resale.list", "ticket.resale.sold", "payment.refund"} <= actions
+    # the figures show the resale apart from the primary sale
+    make_user("manager@example.test", role="manager", first_name="Sophie")
+    sign_in(testapp, "manager@example.test")
+    assert figures_row(testapp, clock, "resales_per_day", ("tickets", "paid_eur", "to_sellers_eur",
+                                                           "revenue_eur")) == ("1", "40.00", "40.00", "0.00")
+    assert figures_row(testapp, clock, "sales_per_day", ("orders", "tickets", "refunds_eur", "revenue_eur")) == (
+        "1", "2", "0.00", "80.00")
+
+
+def figures_row(testapp, clock, table, keys):
+    """The totals of ``table`` over the last three days, as the CSV export gives them."""
+    last = clock.now().astimezone(PARIS).date()
+    first = last - timedelta(days=2)
+    body = testapp.get(f"/backoffice/figures?from={first}&to={last}&format=csv&table={table}").body
+    rows = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
+    totals = [sum(float(r[k]) for r in rows) for k in keys]
+    return tuple(f"{v:.2f}" if "eur" in k else str(int(v)) for k, v in zip(keys, totals))
 
 
 def seats_left_now(dbsession, event):
@@ -127,6 +156,8 @@ def test_withdraw_and_bad_input(testapp, buyer, make_event, make_user, dbsession
     assert dbsession.scalar(select(func.count(Order.id))) == 1
     # after the deadline (12 hours before): refused, nothing written
     clock.advance(days=1, hours=13)
+    sign_in(testapp, SELLER)  # a session lasts 12 hours at most
+    csrf = csrf_token(testapp)
     assert resell_button(testapp.get(f"/orders/{reference}/")) is None
     late = testapp.post(f"/tickets/{ticket.id}/@@resell", {"csrf_token": csrf}).follow()
     assert "revente de cette session est close" in late.text and len(listings()) == 1
@@ -134,7 +165,7 @@ def test_withdraw_and_bad_input(testapp, buyer, make_event, make_user, dbsession
     make_user("mallory@example.test", first_name="Mallory")
     sign_in(testapp, "mallory@example.test")
     response = testapp.post(f"/tickets/{ticket.id}/@@resell", {"csrf_token": csrf_token(testapp)}, status="*")
-    assert response.status_int in (403, 404) and len(listings()) == 1
+    assert response.status_int == 404 and len(listings()) == 1  # not theirs: not found
 
 
 def listed_id(dbsession):
@@ -155,9 +186,17 @@ def test_a_scanned_or_cancelled_ticket_closes_its_listing(testapp, buyer, make_e
 
     in_request(app, lambda request: change_state(request.dbsession, first, "scanned", at=now(request)))
     in_request(app, lambda request: change_state(request.dbsession, second, "deactivated", at=now(request)))
+    # a used ticket cannot be put on resale again (withdrawn first to try)
+    refused = testapp.post(f"/tickets/{first}/@@resell", {"csrf_token": csrf}).follow()
+    assert "déjà en revente" in refused.text or "ne peut plus être revendu" in refused.text
     testapp.reset()
     page = testapp.get(f"/events/{event.slug}")
     assert page.html.find(id="resale") is None
     fresh(dbsession)
     assert sorted(dbsession.scalars(select(ResaleListing.state))) == ["closed", "closed"]
     assert in_request(app, lambda request: resale.open_listings(request, request.dbsession.get(Event, event.id))) == []
+    sign_in(testapp, SELLER)
+    refused = testapp.post(f"/tickets/{first}/@@resell", {"csrf_token": csrf_token(testapp)}).follow()
+    assert "ne peut plus être revendu" in refused.text
+    fresh(dbsession)
+    assert dbsession.scalar(select(func.count(ResaleListing.id))) == 2

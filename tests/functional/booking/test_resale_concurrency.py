@@ -52,6 +52,7 @@ def signed_paid(app, payment):
 
 def test_twenty_buyers_at_one_listing_exactly_one_gets_it(app, listed, make_user, dbsession):
     event, listing_id = listed
+    event_id = event.id  # read here: the row belongs to this thread's session and connection
     users = [make_user(f"rival{i}@example.test", first_name=f"Rival{i}") for i in range(BUYERS)]
     barrier = threading.Barrier(BUYERS)
     won, refused = [], []
@@ -59,7 +60,7 @@ def test_twenty_buyers_at_one_listing_exactly_one_gets_it(app, listed, make_user
     def try_to_buy(user_id):
         def hold(request):
             order = resale.hold(request, request.dbsession.get(User, user_id),
-                                request.dbsession.get(Event, event.id), listing_id)
+                                request.dbsession.get(Event, event_id), listing_id)
             request.dbsession.add(Payment(order_id=order.id, provider="test", checkout_id=f"cs_{order.reference}",
                                           status="open", amount_cents=order.total_cents, refunded_cents=0,
                                           created_at=order.created_at, updated_at=order.created_at))
@@ -107,13 +108,14 @@ def test_twenty_buyers_at_one_listing_exactly_one_gets_it(app, listed, make_user
 def test_a_sale_and_a_gate_scan_of_the_sellers_ticket_at_once(app, listed, make_user, dbsession, clock):
     """Whoever commits first, the seat is never both admitted at the gate and sold to the buyer."""
     event, listing_id = listed
+    event_id = event.id  # read here: the row belongs to this thread's session and connection
     rival = make_user("rival@example.test", first_name="Rival")
     fresh(dbsession)
     listing = dbsession.get(ResaleListing, listing_id)
     seller_code = code_of(app, listing.ticket_id)
 
     def hold(request):
-        order = resale.hold(request, request.dbsession.get(User, rival), request.dbsession.get(Event, event.id),
+        order = resale.hold(request, request.dbsession.get(User, rival), request.dbsession.get(Event, event_id),
                             listing_id)
         request.dbsession.add(Payment(order_id=order.id, provider="test", checkout_id=f"cs_{order.reference}",
                                       status="open", amount_cents=order.total_cents, refunded_cents=0,
@@ -154,3 +156,44 @@ def test_a_sale_and_a_gate_scan_of_the_sellers_ticket_at_once(app, listed, make_
         assert buyer_tickets == 0 and results["sale"] in ("refunded", "refund pending")
         assert dbsession.scalar(select(func.count(Refund.id))) == 1
         assert dbsession.scalar(select(Order.state).where(Order.reference == reference)) == "cancelled"
+
+
+def test_a_listing_and_a_gate_scan_at_once_never_both_count(mariadb, testapp, buyer, make_event, sandbox, dbsession,
+                                                            app, clock, make_user):
+    """The scan commits first: the listing is refused. The listing first: the scan still admits the holder
+    (a listed ticket works until sold) and the listing is closed, never offered, never sold."""
+    sandbox_client, pay_app = sandbox
+    event = make_event(capacity=10, starts_in=timedelta(hours=14))
+    _page, to_provider = hold_and_pay_page(testapp, event)
+    testapp.get(local(pay_at_provider(sandbox_client, to_provider, CARD_OK).location))
+    fresh(dbsession)
+    ticket_id = dbsession.scalar(select(Ticket.id).order_by(Ticket.id))
+    code = code_of(app, ticket_id)
+    clock.advance(hours=12)  # the gates are open; resale closes in two hours
+    barrier = threading.Barrier(2)
+    results = {}
+
+    def list_it():
+        def run(request):
+            ticket = request.dbsession.get(Ticket, ticket_id)
+            return resale.list_ticket(request, ticket, request.dbsession.get(User, ticket.owner_id)).id
+        barrier.wait(30)
+        try:
+            results["listing"] = in_request(app, run)
+        except resale.ResaleRefused as refusal:
+            results["listing"] = refusal.message
+
+    def scan():
+        barrier.wait(30)
+        results["scan"] = scan_at_gate(app, dbsession, make_user, event, code)
+
+    threads = [threading.Thread(target=list_it), threading.Thread(target=scan)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert results["scan"] == ("admit", "admitted")
+    offered = in_request(app, lambda request: resale.open_listings(request, request.dbsession.get(Event, event.id)))
+    assert offered == []  # whichever came first, nothing of a used ticket is on sale
+    fresh(dbsession)
+    assert dbsession.scalar(select(func.count(ResaleListing.id)).where(ResaleListing.state == "open")) == 0

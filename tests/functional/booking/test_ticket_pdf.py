@@ -9,6 +9,7 @@ from PIL import Image
 from pyramid.scripting import prepare
 from sqlalchemy import select
 
+from olympix.i18n import PARIS
 from olympix.models import Ticket
 from olympix.security import ticket_code
 from olympix.services import tickets as ticket_service
@@ -81,3 +82,28 @@ def test_single_ticket_pdf_through_http(testapp, buyer, make_event, make_user, d
     make_user("eve@example.test", first_name="Eve")
     sign_in(testapp, "eve@example.test")
     assert testapp.get(f"/tickets/{grace.id}/@@pdf", status=404).status_int == 404
+
+
+def test_the_pdf_carries_what_a_real_ticket_carries(testapp, buyer, make_event, dbsession, app, tmp_path):
+    from olympix.models import Venue
+    from olympix.models.gate import Gate
+
+    event = make_event(starts_in=timedelta(hours=30), prices=(4500, 8000, 15000))
+    venue = dbsession.get(Venue, event.venue_id)
+    dbsession.add_all([Gate(venue_id=venue.id, code=f"{venue.slug}-b", name="Porte B", active=True,
+                            created_at=event.starts_at),
+                       Gate(venue_id=venue.id, code=f"{venue.slug}-a", name="Porte A", active=True,
+                            created_at=event.starts_at),
+                       Gate(venue_id=venue.id, code=f"{venue.slug}-z", name="Porte Z", active=False,
+                            created_at=event.starts_at)])
+    dbsession.commit()
+    reference = paid_order(app, event, buyer)  # a Duo, 80 €
+    text = " ".join(pdf_text(tmp_path, testapp.get(f"/orders/{reference}/@@tickets.pdf").body).split())
+    assert "Duo · 80,00 €" in text and "2 places côte à côte" in text  # the offer and its price
+    assert reference in text  # the order reference
+    opens = event.starts_at - timedelta(minutes=app.registry.settings["olympix.gate.opens_before"])
+    doors = f"{opens.astimezone(PARIS):%H:%M}"
+    assert f"{doors} (heure de Paris)" in text and f"Ouverture des portes à {doors}" in text
+    assert "Portes Porte A, Porte B" in text and "Porte Z" not in text  # the open gates of the venue
+    assert "pièce d'identité au nom du titulaire (Ada Lovelace)" in text
+    assert "Code128" not in text  # no technical note

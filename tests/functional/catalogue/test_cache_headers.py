@@ -35,8 +35,8 @@ def test_signed_in_pages_are_never_shared(testapp, event, make_user):
     for path in paths(event) + [f"/events/{event.slug}/@@book", "/account/"]:
         response = testapp.get(path)
         assert "public" not in response.headers.get("Cache-Control", ""), path
-    for path in paths(event):
-        assert testapp.get(path).headers["Cache-Control"] == "private, no-store", path
+    for path in paths(event):  # every signed-in page is no-store (issue 15's headers, or ours)
+        assert "no-store" in testapp.get(path).headers["Cache-Control"], path
 
 
 def test_a_page_that_sets_a_cookie_is_not_shared(testapp, event):

@@ -10,6 +10,7 @@ import pytest
 
 from olympix.seed import schedule
 from olympix.seed.schedule import (
+    DEMO_SOON_CODE,
     DEMO_TODAY_CODE,
     demo_schedule,
     load_sessions,
@@ -18,6 +19,8 @@ from olympix.seed.schedule import (
 )
 
 PARIS = ZoneInfo("Europe/Paris")
+# The two sessions put around now; every other one keeps its real rhythm.
+AROUND_NOW = (DEMO_TODAY_CODE, DEMO_SOON_CODE)
 SPORT_IMAGES = Path(schedule.__file__).resolve().parent.parent / "static" / "img" / "sports"
 
 # A few "now"s: summer time, winter time, late evening (Paris date differs
@@ -130,11 +133,22 @@ def test_today_session_is_open_now(sessions, now):
 
 
 @pytest.mark.parametrize("now", NOWS)
+def test_soon_session_starts_later_on_sale_with_its_gates_open(sessions, now):
+    slots = demo_schedule(sessions, now, soon_in=timedelta(hours=2))
+    assert [slot.session.code for slot in slots[:2]] == [DEMO_TODAY_CODE, DEMO_SOON_CODE]
+    _, start, end = slots[1]
+    now_minute = now.astimezone(timezone.utc).replace(second=0, microsecond=0)
+    assert start == now_minute + timedelta(hours=2) and end == start + timedelta(hours=1, minutes=30)
+    # the gates open 3 h before the start by default: they are open now
+    assert start - timedelta(minutes=180) <= now < start
+
+
+@pytest.mark.parametrize("now", NOWS)
 def test_other_sessions_are_after_today_in_paris(sessions, now):
     slots = demo_schedule(sessions, now)
     assert len(slots) == len(sessions)
     today_paris = now.astimezone(PARIS).date()
-    others = [slot for slot in slots if slot.session.code != DEMO_TODAY_CODE]
+    others = [slot for slot in slots if slot.session.code not in AROUND_NOW]
     for session, start, end in others:
         assert start.astimezone(PARIS).date() > today_paris, session.code
         assert start < end, session.code
@@ -152,9 +166,9 @@ def test_results_are_aware_utc(sessions, now):
 
 @pytest.mark.parametrize("now", NOWS)
 def test_order_and_day_spacing_are_kept(sessions, now):
-    slots = [slot for slot in demo_schedule(sessions, now) if slot.session.code != DEMO_TODAY_CODE]
+    slots = [slot for slot in demo_schedule(sessions, now) if slot.session.code not in AROUND_NOW]
     real = sorted(
-        (s for s in sessions if s.code != DEMO_TODAY_CODE),
+        (s for s in sessions if s.code not in AROUND_NOW),
         key=lambda s: (datetime.combine(s.date, s.start, tzinfo=s.timezone), s.code),
     )
     assert [slot.session.code for slot in slots] == [s.code for s in real]
@@ -177,7 +191,7 @@ def test_times_of_day_are_kept_in_paris_time(sessions, now):
     assert slot.end.astimezone(PARIS).time() == real.end == time(21, 18)
     for slot in by_code.values():
         s = slot.session
-        if s.code != DEMO_TODAY_CODE:
+        if s.code not in AROUND_NOW:
             assert slot.start.astimezone(s.timezone).time() == s.start, s.code
             assert slot.end.astimezone(s.timezone).time() == s.end, s.code
 
@@ -203,7 +217,7 @@ def test_naive_now_is_refused(sessions):
 
 def test_without_the_demo_session_everything_is_after_today(sessions):
     now = NOWS[0]
-    rest = [s for s in sessions if s.code != DEMO_TODAY_CODE]
+    rest = [s for s in sessions if s.code not in AROUND_NOW]
     slots = demo_schedule(rest, now)
     assert len(slots) == len(rest)
     assert all(start.astimezone(PARIS).date() > now.astimezone(PARIS).date() for _, start, _ in slots)
