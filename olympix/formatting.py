@@ -111,6 +111,7 @@ ANOMALY_NAMES = {
     "wrong_place": _("Wrong gate or day"),
     "code_voided": _("Code voided by wrong tries"),
     "payment_burst": _("Burst of declined payments"),
+    "retired_key": _("Code under a retired key"),
     "screenshot": _("Stale phone code (screenshot)"),
     "printed_phone_only": _("Printed code at a phone-only session"),
     "deactivated": _("Cancelled or refunded ticket"),

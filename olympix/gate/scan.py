@@ -58,6 +58,8 @@ class Reason:
     STALE_CODE = "stale_code"
     #: The printed (static) code at a phone-only session.
     PRINTED_AT_PHONE_ONLY = "printed_phone_only"
+    #: The shape of a code, under a server key no longer on the ring (a retired key).
+    RETIRED_KEY = "retired_key"
     #: Uploaded by POST /api/gate/sync: a ticket another gate had admitted offline too.
     DOUBLE_OFFLINE = "double_offline"
 
@@ -233,8 +235,9 @@ def scan(dbsession, config, text, *, gate, agent_id, now, device_token_id=None, 
     try:
         decoded = ticket_code.decode(text, config.ticket_keyring)
     except ticket_code.InvalidCode as exc:
-        # A key id no longer on the ring: the shape was right, the code is not ours.
-        result.reason = Reason.UNKNOWN_OR_FORGED if exc.reason == "unknown_key" else Reason.UNREADABLE
+        # A key id no longer on the ring: the shape was right, its key is retired
+        # (an old printout, or a forger who guessed the shape).
+        result.reason = Reason.RETIRED_KEY if exc.reason == "unknown_key" else Reason.UNREADABLE
         decoded = None
     loaded = _load(dbsession, decoded.serial) if decoded is not None else None
     age = ticket_code.window_age(decoded, now) if decoded is not None and decoded.rotating else None

@@ -24,6 +24,7 @@ REASON_TEXTS = {
     Reason.PRINTED_AT_PHONE_ONLY: _("Printed code refused: this session admits the phone ticket only "
                                     "(its code changes every 30 seconds)."),
     Reason.DOUBLE_OFFLINE: _("Admitted twice while offline, at two gates."),
+    Reason.RETIRED_KEY: _("Code under a retired key: not valid any more (an old copy?)."),
 }
 ALREADY_SCANNED_AT = _("Already scanned at %(time)s (%(gate)s).")
 ALREADY_SCANNED_ON = _("Already scanned on %(date)s at %(time)s (%(gate)s).")

@@ -161,7 +161,7 @@ def anomalies(request, period, bursts=None, limit=DETAILS_LIMIT):
         elif excerpt:
             parts.append(translate(_("code starting %(excerpt)s")) % {"excerpt": excerpt})
         if other_at is not None:
-            parts.append(translate(_("first admitted at %(time)s by %(gate)s, agent %(name)s")) % {
+            parts.append(translate(_("first admitted at %(time)s at %(gate)s by agent %(name)s")) % {
                 "time": other_at.astimezone(PARIS).strftime("%H:%M:%S"), "gate": other_gate_name,
                 "name": f"{other_first} {other_last}".strip()})
         out.append({"at": at, "kind": kind, "details": " · ".join(parts),

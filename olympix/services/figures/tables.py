@@ -21,21 +21,24 @@ SCAN_ANOMALIES = {
     # a re-issue, a resale: its state reason says so), else "deactivated".
     "deactivated": "deactivated",
     "double_offline": "double_offline",
+    "retired_key": "retired_key",
 }
 #: The ticket's state reasons that mean "replaced by a new ticket" (services/tickets.reissue, resale).
 REPLACED_REASONS = ("transfer", "reissue", "revendu", "resold")
-ANOMALY_KINDS = ("forged", "repeated", "wrong_place", "screenshot", "printed_phone_only", "deactivated",
+ANOMALY_KINDS = ("forged", "retired_key", "repeated", "wrong_place", "screenshot", "printed_phone_only", "deactivated",
                  "transferred", "double_offline", "code_voided", "payment_burst")
 SCAN_KINDS = ANOMALY_KINDS[:-2]
 #: How many of a kind in one day raise an alert on the back office's home
 #: (a handful of repeats is ordinary at a stadium; one double admission is not).
-ALERT_THRESHOLDS = {"forged": 20, "repeated": 50, "wrong_place": 50, "screenshot": 5, "printed_phone_only": 10,
+ALERT_THRESHOLDS = {"forged": 20, "retired_key": 20, "repeated": 50, "wrong_place": 50, "screenshot": 5, "printed_phone_only": 10,
                     "deactivated": 10, "transferred": 5, "double_offline": 1, "code_voided": 10,
                     "payment_burst": 3}
 #: One sentence per kind: what it probably means and what to do.
 ANOMALY_EXPLANATIONS = {
     "forged": _("A code no ticket has: forged, altered or under a retired key. Keep the person at the gate "
                 "and check their purchase."),
+    "retired_key": _("A code under a server key that was retired: an old printout or copy from before the "
+                     "rotation, or a forgery. The holder's current ticket is valid."),
     "repeated": _("A ticket already used: a copy (photocopy, screenshot) or someone coming back in. Compare "
                   "the holder's ID with the name."),
     "wrong_place": _("A real ticket for another venue, session or day: usually a mistaken holder. Direct them."),
@@ -107,6 +110,7 @@ TABLES = {t.name: t for t in (
         Column("wrong_place", ANOMALY_NAMES["wrong_place"], "int"),
         Column("code_voided", ANOMALY_NAMES["code_voided"], "int"),
         Column("payment_burst", ANOMALY_NAMES["payment_burst"], "int"),
+        Column("retired_key", ANOMALY_NAMES["retired_key"], "int"),
         Column("screenshot", ANOMALY_NAMES["screenshot"], "int"),
         Column("printed_phone_only", ANOMALY_NAMES["printed_phone_only"], "int"),
         Column("deactivated", ANOMALY_NAMES["deactivated"], "int"),

@@ -18,7 +18,7 @@ from tests.functional.gate.test_api import api  # noqa: F401 (the fixture)
 from olympix.services import figures
 from tests.functional.helpers import csrf_of, in_request, sign_in
 
-SCAN_KINDS = ("forged", "repeated", "wrong_place", "screenshot", "printed_phone_only", "deactivated",
+SCAN_KINDS = ("forged", "retired_key", "repeated", "wrong_place", "screenshot", "printed_phone_only", "deactivated",
               "transferred", "double_offline")
 
 
@@ -33,6 +33,7 @@ def fraud_session(api, world, clock, testapp):
     """One scan of each kind at gate A of the stadium (plus the admits they need)."""
     now = clock.now()
     assert api("OXA" + "Q" * 26)["reason"] == "unknown_or_forged"
+    assert api("OXZ" + "Q" * 26)["reason"] == "retired_key"
     _id, _serial, used = world.mint()
     api(used)
     assert api(used)["reason"] == "already_scanned"

@@ -114,7 +114,7 @@ def test_forged_and_unreadable_codes_are_recorded(api, world, dbsession):
     assert api("")["reason"] == "unreadable"
     assert api("X" * 10_000)["reason"] == "unreadable"
     assert api("\x00\xff\ufffd💥" * 50)["reason"] == "unreadable"
-    assert api("OXZ" + code[3:])["reason"] == "unknown_or_forged"  # a key id not on the ring
+    assert api("OXZ" + code[3:])["reason"] == "retired_key"  # a key id not on the ring (issue #12.4: its own kind)
     scans = dbsession.scalars(select(Scan).order_by(Scan.id)).all()
     assert len(scans) == 7 and all(s.ticket_id is None and s.verdict == "deny" for s in scans)
     assert all(len(s.code_excerpt) <= 12 and len(s.code_sha256) == 64 for s in scans)

@@ -99,3 +99,10 @@ def test_per_event_visibility_delay(testapp, world, clock):
     assert testapp.get(f"/tickets/{ticket_id}", status=303).location.endswith("/tickets/")
     clock.advance(hours=1)
     assert testapp.get(f"/tickets/{ticket_id}").status_int == 200
+
+
+def test_a_code_under_a_retired_key_says_so(api, world):
+    old_ring = ticket_code.Keyring({"B": bytes(range(32))}, current="B")
+    answer = api(ticket_code.encode(123456, b"u" * 32, b"t" * 32, old_ring))
+    assert (answer["verdict"], answer["reason"]) == ("deny", "retired_key")
+    assert "clé retirée" in answer["reason_text"]
