@@ -289,7 +289,10 @@ def _apply(request, payment, state):
             return outcome
     else:
         tickets.mint(request, order)
-    send_email(request, "order_confirmed", order.buyer.email, order=order, user=order.buyer)
+    # Say when the tickets can be seen: already, or from the soonest session's delay.
+    visible_from = min(tickets.visible_from(request, line.event) for line in order.lines)
+    send_email(request, "order_confirmed", order.buyer.email, order=order, user=order.buyer,
+               visible_from=visible_from, visible_now=now(request) >= visible_from)
     return Outcome.PAID
 
 

@@ -1,6 +1,7 @@
 """Book → provider's hosted page → test card → back → tickets, through the real forms."""
 import json
 import time
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -21,6 +22,17 @@ from tests.functional.booking.journey import (
     pay_at_provider,
 )
 from tests.functional.helpers import in_request
+
+
+def test_the_confirmation_says_when_far_tickets_come(testapp, buyer, make_event, sandbox, mailbox):
+    sandbox_client, pay_app = sandbox
+    event = make_event(capacity=10, starts_in=timedelta(days=5))
+    _page, to_provider = hold_and_pay_page(testapp, event)
+    testapp.get(local(pay_at_provider(sandbox_client, to_provider, CARD_OK).location))
+    pay_app.notifier.join(5)
+    [confirmation] = mailbox.to("buyer@example.test")
+    body = mailbox.text(confirmation)
+    assert "Vos billets seront dans Mes billets à partir du" in body and "sont prêts" not in body
 
 
 def test_whole_journey_book_pay_tickets(testapp, buyer, make_event, sandbox, dbsession, mailbox):
@@ -53,6 +65,7 @@ def test_whole_journey_book_pay_tickets(testapp, buyer, make_event, sandbox, dbs
     assert "confirm" in confirmation["Subject"].lower()
     body = mailbox.text(confirmation)
     assert "80,00\u00a0€" in body and "Duo × 1" in body and event.title_fr in body
+    assert "Vos billets sont prêts dans Mes billets." in body  # 6 hours before: already there
     # my tickets, the phone ticket (paid → delivered), the PDF
     my = testapp.get("/tickets/")
     assert "Grace Hopper" in my
