@@ -13,15 +13,17 @@ from playwright.sync_api import Error as PlaywrightError
 def wait_for(page, expression, timeout=5000, interval=0.05):
     """Wait until ``expression`` (JavaScript) is truthy in the page; its value."""
     deadline = time.monotonic() + timeout / 1000
+    last_error = None
     while True:
         try:
             value = page.evaluate(expression)
         except PlaywrightError as error:
-            if "context was destroyed" not in str(error):
-                raise
-            value = None  # the page is navigating: ask the next one
+            # The page is navigating, or not there yet (an element still
+            # missing): false for now, as wait_for_function counts it.
+            value, last_error = None, error
         if value:
             return value
         if time.monotonic() >= deadline:
-            raise TimeoutError(f"after {timeout} ms, still false in the page: {expression}")
+            raise TimeoutError(f"after {timeout} ms, still false in the page: {expression}"
+                               + (f" (last error: {last_error})" if last_error else ""))
         time.sleep(interval)
