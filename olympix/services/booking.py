@@ -31,17 +31,14 @@ from ..models import (
 )
 from . import waiting_room
 from .clock import now
+from .refusals import Refused
 
 REFERENCE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L
 REFERENCE_LENGTH = 10
 
 
-class BookingRefused(Exception):
+class BookingRefused(Refused):
     """A business rule said no; ``message`` is for the buyer (a TranslationString)."""
-
-    def __init__(self, message):
-        super().__init__(message)
-        self.message = message
 
 
 def setting(request, name):

@@ -44,17 +44,14 @@ from ..models.tickets import change_state
 from . import audit, booking, refunds, tickets
 from .clock import now
 from .email import send_email
+from .refusals import Refused
 
 SOLD_REASON = "revendu"  # what the seller's ticket says, at the gate and in its history
 LIVE_LISTINGS = (ListingState.OPEN, ListingState.HELD)
 
 
-class ResaleRefused(Exception):
+class ResaleRefused(Refused):
     """A rule said no; ``message`` is for the person (a TranslationString)."""
-
-    def __init__(self, message):
-        super().__init__(message)
-        self.message = message
 
 
 NOT_YOURS = _("This ticket is not yours.")

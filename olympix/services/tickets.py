@@ -32,6 +32,7 @@ from ..models.tickets import change_state
 from ..security import atrest, ticket_code
 from . import audit
 from .clock import now
+from .refusals import Refused
 
 LIVE_STATES = (TicketState.PAID, TicketState.DELIVERED)
 
@@ -91,12 +92,8 @@ def mint(request, order, actor_id=None):
     return ids
 
 
-class ReissueRefused(Exception):
+class ReissueRefused(Refused):
     """The ticket cannot be replaced (no longer live, or its event started); ``message`` says why."""
-
-    def __init__(self, message):
-        super().__init__(message)
-        self.message = message
 
 
 NOT_LIVE = _("This ticket can no longer be changed: it has been used, cancelled or replaced.")

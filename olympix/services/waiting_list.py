@@ -34,14 +34,13 @@ from ..models import (
 from . import audit, booking
 from .clock import now
 from .email import send_email
+from .refusals import Refused
 
 IN_LINE = (WaitingState.WAITING, WaitingState.OFFERED)
 
 
-class WaitingRefused(Exception):
-    def __init__(self, message):
-        super().__init__(message)
-        self.message = message
+class WaitingRefused(Refused):
+    """Joining or leaving the waiting list was refused; ``message`` says why."""
 
 
 def sold_out(request, event):

@@ -44,6 +44,14 @@ def stand_in_check(request, purpose):
     return CodeCheck.WRONG
 
 
+def refuse_bad_code(result):
+    """Send the form back when the code typed is wrong or no longer valid."""
+    if result is CodeCheck.WRONG:
+        raise FormError(WRONG_CODE, "code")
+    if result is CodeCheck.VOID:
+        raise FormError(VOID_CODE, "code")
+
+
 def redirect(request, *path, headers=None, **query):
     url = request.resource_url(request.root, "account", *path, query=query or None)
     return HTTPSeeOther(url, headers=headers)
@@ -107,10 +115,7 @@ class VerifyForm(FormView):
             result = stand_in_check(request, "activate")
         else:
             result, _code = accounts.check_code(request, user, "activate", data["code"])
-        if result is CodeCheck.WRONG:
-            raise FormError(WRONG_CODE, "code")
-        if result is CodeCheck.VOID:
-            raise FormError(VOID_CODE, "code")
+        refuse_bad_code(result)
         accounts.activate(request, user)
         headers = sign_in(request, user)
         flash(request, "Your account is active. Welcome!")
@@ -270,9 +275,8 @@ class EmailVerifyForm(OwnAccountForm):
     def success(self, data):
         request, user = self.request, self.user
         result, code = accounts.check_code(request, user, "email", data["code"])
-        if result is CodeCheck.WRONG:
-            raise FormError(WRONG_CODE, "code")
-        if result is CodeCheck.VOID or code.target != self.new_email:
+        refuse_bad_code(result)
+        if code.target != self.new_email:
             raise FormError(VOID_CODE, "code")
         if not accounts.confirm_email_change(request, user, code):
             raise FormError(_("This address is already used by another account."), "code")

@@ -10,8 +10,7 @@ from ..i18n import _
 from ..schemas import account as schemas
 from ..security.policy import sign_in
 from ..services import accounts
-from ..services.accounts import CodeCheck
-from .account import VOID_CODE, WRONG_CODE, public, redirect, stand_in_check, start_stand_in
+from .account import public, redirect, refuse_bad_code, stand_in_check, start_stand_in
 from .forms import FormError, FormView, flash
 
 
@@ -55,10 +54,7 @@ class ResetForm(FormView):
             result, code = stand_in_check(request, "reset"), None
         else:
             result, code = accounts.check_code(request, user, "reset", data["code"])
-        if result is CodeCheck.WRONG:
-            raise FormError(WRONG_CODE, "code")
-        if result is CodeCheck.VOID:
-            raise FormError(VOID_CODE, "code")
+        refuse_bad_code(result)
         refused = schemas.password_context_problem(data["new_password"], email, user.first_name,
                                                    user.last_name)
         if refused:
