@@ -5,15 +5,12 @@ someone else's frame (clickjacking on the pay or role buttons), and a
 Content-Security-Policy that runs only the site's own files: no inline
 script or style anywhere (tests/functional/test_security_headers.py reads
 the pages for them), no plugin, no ``<base>``. Over HTTPS, browsers are told
-to stay on HTTPS (HSTS). A signed-in page is never stored by a browser or a
-proxy (the m-ticket page carries the live entry code). A view that needs
+to stay on HTTPS (HSTS). A view that needs
 otherwise sets the header itself: these are defaults. The debug toolbar
-(development only) keeps its own headers.
+(development only) keeps its own headers. Who may keep a page (Cache-Control)
+is decided in one place: ``web_cache.py``.
 """
 from pyramid.events import NewResponse, subscriber
-
-from ..security.policy import SESSION_KEY
-from .web_cache import PRIVATE
 
 HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -35,14 +32,6 @@ HTML_HEADERS = {
 HSTS = "max-age=31536000; includeSubDomains"
 
 
-def signed_in(request):
-    """Whether the request carries a signed-in session (read from the cookie, no database)."""
-    try:
-        return SESSION_KEY in request.session
-    except Exception:  # a session that cannot be read is nobody's
-        return False
-
-
 @subscriber(NewResponse)
 def security_headers(event):
     request, response = event.request, event.response
@@ -57,8 +46,4 @@ def security_headers(event):
             response.headers.setdefault(name, value)
     if request.environ.get("wsgi.url_scheme") == "https":
         response.headers.setdefault("Strict-Transport-Security", HSTS)
-    if (not path.startswith("/static/") and "no-store" not in response.headers.get("Cache-Control", "")
-            and signed_in(request)):
-        response.headers["Cache-Control"] = PRIVATE
-        response.headers.pop("Expires", None)
     response.headers.pop("Server", None)
