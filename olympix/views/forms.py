@@ -18,6 +18,7 @@ Schemas derive ``schemas.base.CSRFSchema``.
 import colander
 import deform
 from pkg_resources import resource_filename
+from pyramid.settings import asbool
 from pyramid.threadlocal import get_current_request
 
 from ..i18n import _, translate
@@ -33,7 +34,11 @@ def _translator(term):
 def configure_deform(config):
     # olympix's few corrected Deform templates (templates/deform/) come first.
     search_path = (resource_filename("olympix", "templates/deform"), resource_filename("deform", "templates"))
-    deform.Form.set_default_renderer(deform.ZPTRendererFactory(search_path, translator=_translator))
+    # Deform re-reads a template whose file changed only where Pyramid's own
+    # templates do (development): elsewhere it would stat a file per render.
+    reload = asbool(config.registry.settings.get("pyramid.reload_templates", False))
+    deform.Form.set_default_renderer(
+        deform.ZPTRendererFactory(search_path, translator=_translator, auto_reload=reload))
 
 
 def make_form(request, schema, button, formid="form", action="", **bind):

@@ -1,6 +1,7 @@
 """The newcomer's `./run serve` shows the product; the toolbar has an ini of its own."""
 import os
 
+import deform
 import pytest
 import webtest
 from pyramid.paster import get_appsettings
@@ -31,3 +32,15 @@ def test_the_served_demo_has_no_debug_toolbar(app_settings, testapp):
 def test_the_debug_ini_keeps_the_toolbar_for_development(app_settings, testapp):
     pytest.importorskip("pyramid_debugtoolbar")
     assert TOOLBAR_MARK in home_page("development-debug.ini", app_settings)
+
+
+def deform_reloads():
+    return deform.Form.default_renderer.loader.kwargs["auto_reload"]
+
+
+def test_deform_rereads_its_templates_only_where_pyramid_does(app_settings, testapp):
+    home_page("development.ini", app_settings)  # pyramid.reload_templates = true
+    assert deform_reloads() is True
+    settings = dict(app_settings, **{"pyramid.reload_templates": "false"})
+    main({}, **settings)
+    assert deform_reloads() is False  # production: no file stat per render
