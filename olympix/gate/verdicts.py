@@ -30,9 +30,6 @@ ALREADY_SCANNED_AT = _("Already scanned at %(time)s (%(gate)s).")
 ALREADY_SCANNED_ON = _("Already scanned on %(date)s at %(time)s (%(gate)s).")
 STATE_LINE = _("Ticket state: %(state)s")
 VERDICT_WORDS = {Verdict.ADMIT: _("Admit"), Verdict.DENY: _("Deny")}
-#: ``event.starts_local`` of the answer: a compact local stamp devices show
-#: as it is (kept as it always was: "04/08 20:00", in the venue's zone).
-STARTS_LOCAL = "%d/%m %H:%M"
 DEACTIVATABLE = (TicketState.PAID, TicketState.DELIVERED)
 
 
@@ -76,11 +73,13 @@ def describe(result, fmt):
                           "state_line": fmt.translate(STATE_LINE) % {"state": state_text}}
         data["holder"] = {"name": result.holder_name}
         data["buyer"] = {"name": result.buyer_name} if result.buyer_name else None
-        starts = fmt.local(event.starts_at, venue_zone(result.gate.venue))
+        zone = venue_zone(result.gate.venue)
         data["event"] = {
             "id": event.id, "code": event.code, "title": event.title(lang),
             "venue": event.venue_name(lang), "starts_at": event.starts_at.isoformat(),
-            "starts_local": starts.strftime(STARTS_LOCAL),
+            # A compact stamp devices show as it is, in the venue's zone and
+            # the agent's language: "04/08 20:00" / "4 Aug 8:00 PM".
+            "starts_local": f"{fmt.date(event.starts_at, 'day', tz=zone)} {fmt.time(event.starts_at, tz=zone)}",
         }
         if result.previous_at is not None:
             data["previous"] = {"at": result.previous_at.isoformat(), "gate": result.previous_gate}

@@ -59,6 +59,11 @@ def test_describe_keeps_the_devices_contract():
     assert describe(result(), Formatter(LOCALIZERS["fr"]))["event"]["starts_local"] == "04/08 14:30"  # Tahiti
 
 
+def test_the_start_is_written_the_agents_way():
+    english = describe(result(tz="Europe/Paris"), Formatter(LOCALIZERS["en"]))["event"]["starts_local"]
+    assert english.replace("\u202f", " ") == "5 Aug 2:30 AM"
+
+
 def test_unreadable_has_no_ticket(fmt):
     data = describe(result(reason=Reason.UNREADABLE, ticket=None, event=None, previous_at=None), fmt)
     assert data["ticket"] is data["holder"] is data["event"] is None and data["reason_text"]
