@@ -207,6 +207,11 @@ class Formatter:
         text = format_time(self.local(when, tz), "short", locale=self.locale)
         return f"{text} ({self.zone(tz)})" if zone else text
 
+    def starts(self, event, style: str = "long") -> str:
+        """When a session starts, in its venue's zone, with the zone's name:
+        "mardi 4 août 2026 à 20:00 (heure de Paris)"."""
+        return self.datetime(event.starts_at, style, tz=venue_zone(event.venue), zone=True)
+
     # -- names
 
     def offer_name(self, kind) -> str:
