@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, tzinfo
 from decimal import Decimal
+from functools import wraps
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime, format_skeleton, format_time
@@ -129,12 +130,46 @@ NUMERIC = {"fr": ("dd/MM/y HH:mm", "dd/MM/y HH:mm:ss", "dd/MM/y"),
 DAY_LABEL = {"fr": "dd/MM", "en": "d MMM"}
 
 
+#: How many answers a localizer's formatters remember (then they start again).
+MEMO_LIMIT = 4096
+
+
+def memoized(method):
+    """Remember ``method``'s answer per localizer and arguments.
+
+    The catalogue writes the same prices, dates and names on every request
+    (issue 11): Babel's formatting was a fifth of a search page. An answer
+    depends only on the language (the localizer, built once per process and
+    language) and the arguments, so it is kept on the localizer; the memo is
+    bounded, and arguments that cannot be a key are formatted as usual.
+    """
+    name = method.__name__
+
+    @wraps(method)
+    def remembered(self, *args, **kwargs):
+        key = (name, args, tuple(sorted(kwargs.items())))
+        try:
+            return self._memo[key]
+        except KeyError:
+            pass
+        except TypeError:  # an unhashable argument
+            return method(self, *args, **kwargs)
+        value = method(self, *args, **kwargs)
+        if len(self._memo) >= MEMO_LIMIT:
+            self._memo.clear()
+        self._memo[key] = value
+        return value
+
+    return remembered
+
+
 class Formatter:
     """Formats for one language; ``localizer`` is Pyramid's (``request.localizer``)."""
 
     def __init__(self, localizer):
         self.localizer = localizer
         self.locale = localizer.locale_name
+        self._memo = localizer.__dict__.setdefault("_olympix_formats", {})
 
     def translate(self, message, **mapping):
         return self.localizer.translate(message, mapping=mapping or None)
@@ -145,13 +180,16 @@ class Formatter:
 
     # -- money and numbers
 
+    @memoized
     def money(self, cents: int) -> str:
         """Integer cents as the reader writes euros: "45,00 €" (fr), "€45.00" (en)."""
         return format_currency(Decimal(cents) / 100, "EUR", locale=self.locale)
 
+    @memoized
     def euros(self, amount: Decimal) -> str:
         return format_currency(amount, "EUR", locale=self.locale)
 
+    @memoized
     def count(self, number: int) -> str:
         """"2 000" (fr), "2,000" (en)."""
         return format_decimal(number, locale=self.locale)
@@ -162,11 +200,13 @@ class Formatter:
     def local(when: datetime, tz: tzinfo | None = None) -> datetime:
         return when.astimezone(tz or PARIS)
 
+    @memoized
     def zone(self, tz: tzinfo | None = None) -> str:
         """The zone's name for people: "heure de Paris" / "Paris time"."""
         key = str(getattr(tz or PARIS, "key", tz))
         return self._name(ZONE_NAMES, key) if key in ZONE_NAMES else key
 
+    @memoized
     def datetime(self, when: datetime, style: str = "long", tz: tzinfo | None = None,
                  zone: bool = False) -> str:
         """``long``: "dimanche 4 août 2024 à 20:00" / "Sunday, August 4, 2024 at 8:00 PM";
@@ -189,6 +229,7 @@ class Formatter:
             raise ValueError(f"unknown style {style!r}: one of {DATETIME_STYLES}")
         return f"{text} ({self.zone(tz)})" if zone else text
 
+    @memoized
     def date(self, when: date | datetime, style: str = "long", tz: tzinfo | None = None) -> str:
         """``long``: "4 août 2024"; ``short``: "dim. 4 août"; ``numeric``: "04/08/2024"."""
         day = self.local(when, tz).date() if isinstance(when, datetime) else when
@@ -202,6 +243,7 @@ class Formatter:
             return format_date(day, DAY_LABEL[self.locale], locale=self.locale)
         raise ValueError(f"unknown style {style!r}")
 
+    @memoized
     def time(self, when: datetime, tz: tzinfo | None = None, zone: bool = False) -> str:
         """"20:00" / "8:00 PM"."""
         text = format_time(self.local(when, tz), "short", locale=self.locale)

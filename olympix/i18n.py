@@ -78,7 +78,25 @@ class OlympixLocalizer(Localizer):
     message id be written the same way in Python and in templates.
     """
 
+    #: Translations without values to fill are remembered, up to this many.
+    REMEMBERED = 8192
+
     def translate(self, tstring, domain=None, mapping=None):
+        if mapping is None and getattr(tstring, "mapping", None) is None:
+            # A page asks for the same words on every card (issue 11): a
+            # message with nothing to fill translates the same every time.
+            key = (tstring, getattr(tstring, "default", None), getattr(tstring, "domain", None),
+                   getattr(tstring, "context", None), domain)
+            remembered = self.__dict__.setdefault("_olympix_plain", {})
+            text = remembered.get(key)
+            if text is None:
+                if len(remembered) >= self.REMEMBERED:
+                    remembered.clear()
+                text = remembered[key] = self._translate(tstring, domain, None)
+            return text
+        return self._translate(tstring, domain, mapping)
+
+    def _translate(self, tstring, domain, mapping):
         text = super().translate(tstring, domain=domain, mapping=mapping)
         values = dict(getattr(tstring, "mapping", None) or {})
         values.update(mapping or {})

@@ -8,8 +8,15 @@ from ..interfaces import IClock
 
 
 def now(request):
-    """The current aware UTC time, from the clock service of this application."""
-    return request.find_service(IClock).now()
+    """The current aware UTC time, from the clock service of this application.
+
+    The service is looked up once a request (a search page asks the time for
+    every card: the lookup cost more than the answer).
+    """
+    clock = request.__dict__.get("_olympix_clock")
+    if clock is None:
+        clock = request.__dict__["_olympix_clock"] = request.find_service(IClock)
+    return clock.now()
 
 
 def paris_day(when):
