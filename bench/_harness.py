@@ -38,6 +38,7 @@ REPO = os.path.dirname(BENCH_DIR)
 VENV_BIN = os.path.join(REPO, ".venv", "bin")
 MARIADB = dict(host="127.0.0.1", port=3306, user="root", password="")
 LOOPBACK = "127.0.0.1"
+REDIS_URL = "redis://127.0.0.1:6379/0"  # the machine's Redis (benchmarks use a key prefix of their own)
 
 
 def bin_path(name):

@@ -3,6 +3,7 @@
     .venv/bin/python bench/surge.py                      # 8, 32, 128 buyers, 6 s each, 1 round
     .venv/bin/python bench/surge.py --seconds 20 --rounds 3
     .venv/bin/python bench/surge.py --no-payments-pool   # notifications on the buyers' workers, as before
+    .venv/bin/python bench/surge.py --waiting-room       # then each level again behind the waiting room
 
 Starts its own private database, the sandbox provider, a mail sink,
 olympix under gunicorn (2 sync workers) and the bare Pyramid baselines
@@ -19,6 +20,13 @@ baselines, app, ...):
 * hold (app): the book form's POST alone (the hold step);
 * hold (bare): a bare view doing the conditional UPDATE and the order INSERT;
 * raw: the conditional UPDATE + COMMIT straight from the client (PyMySQL).
+
+With ``--waiting-room``, each level runs again behind the waiting room
+(bench/_room.py): an event of its own opened by ``olympix onsale`` at one
+admission rate (``--room-rate``, default what the workers sold without the
+room at the smallest level), every purchase a fresh signed-in account that
+polls ``@@queue.json`` until admitted, then buys; the queue is on Redis
+when it answers (as production keeps it).
 
 Then a sell-out: 32 buyers on an event of a few dozen seats until it is
 gone. At the end, per event: tickets sold = capacity - seats left (- seats
@@ -40,8 +48,9 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import pymysql  # noqa: E402
 
 import _flows  # noqa: E402
+import _room  # noqa: E402
 import _world  # noqa: E402
-from _harness import (MARIADB, Client, Run, Sample, closed_loop, common_arguments, expect,  # noqa: E402
+from _harness import (MARIADB, REDIS_URL, Client, Run, Sample, closed_loop, common_arguments, expect,  # noqa: E402
                       int_list, log, machine, median, percentiles, ratio, table, write_json)
 from _stack import Bare, Olympix  # noqa: E402
 
@@ -57,23 +66,14 @@ def parse_args(argv=None):
     p.add_argument("--max-count", type=int, default=5000, help="count bound of each loop (default 5000)")
     p.add_argument("--sellout-capacity", type=int, default=60, help="seats of the sell-out event (0: skip)")
     p.add_argument("--waiting-room", action="store_true",
-                   help="send the buyers through the waiting room first (not written yet: see bench/waiting_room.py)")
+                   help="then the same levels behind the waiting room: fresh accounts, each buying once")
+    p.add_argument("--room-rate", type=int, default=0,
+                   help="admissions a minute behind the room (default: the purchases/s measured without it "
+                        "at the smallest level, x 60)")
     p.add_argument("--no-payments-pool", action="store_true",
                    help="notifications on the buyers' workers, as before issue #11 (default: a pool of their own)")
     common_arguments(p)
     return p.parse_args(argv)
-
-
-def waiting_room_available(app):
-    """The waiting room exists (issue #11) but this variant of the surge is not written yet.
-
-    TODO: with ``olympix onsale`` giving the flow event an opening, each
-    buyer polls ``@@queue.json`` until admitted at the start of
-    _flows.purchase (timed as "waiting_room"), and buyers buy once and leave
-    (fresh accounts), since a pass lets a looping buyer straight back in.
-    bench/waiting_room.py measures the queue itself meanwhile.
-    """
-    return False
 
 
 class Buyers:
@@ -172,6 +172,79 @@ def raw_loop(db, event_id, n, args):
     return result
 
 
+def redis_settings(run):
+    """The app's shared store on the machine's Redis under a prefix of this run, removed at the end;
+    {} (the database fallback) when Redis does not answer."""
+    import secrets
+
+    import redis
+
+    prefix = f"olympix-bench-{os.getpid()}-{secrets.token_hex(3)}:"
+    client = redis.Redis.from_url(REDIS_URL, socket_timeout=2, socket_connect_timeout=2)
+    try:
+        client.ping()
+    except redis.RedisError:
+        log("Redis does not answer on 127.0.0.1:6379: the waiting room runs on the database")
+        return {}
+
+    def remove():
+        keys = list(client.scan_iter(match=prefix + "*", count=1000))
+        if keys:
+            client.delete(*keys)
+
+    run.callback(remove)
+    return {"olympix.redis.url": REDIS_URL, "olympix.redis.prefix": prefix}
+
+
+def room_levels(app, runs, levels, args):
+    """Each level again behind the waiting room, at one admission rate (see bench/_room.py)."""
+    if args.room_rate:
+        per_minute = args.room_rate
+    else:
+        measured = median([x.rate() for x in runs[min(levels)]["flow"]])
+        per_minute = max(30, round(measured * 60))  # what the workers sold without the room
+    log(f"waiting room: {per_minute} admissions a minute at every level")
+    big = 10_000_000
+    out = {"per_minute": per_minute, "levels": {}}
+    for n in levels:
+        accounts = _room.accounts_for(n, per_minute, args.seconds)
+        users = _world.make_users(app.admin_ini, f"room{n}-", accounts, PASSWORD)
+        pool = _room.sign_in_pool(app, users, PASSWORD)
+        event = _world.make_event(app.admin_ini, f"room{n}", big)
+        app.settle()
+        _room.open_sale(app, f"BEN-room{n}", per_minute)
+        result = _room.room_purchase_loop(app, pool, event, n, args.seconds, MIX)
+        app.settle()
+        out["levels"][n] = {"event": event, "result": result, "accounts": accounts}
+    return out
+
+
+def report_room(room, by_n, report, target_rows):
+    """The table behind the room, its targets, and its JSON."""
+    rows = []
+    for n, level in room["levels"].items():
+        result = level["result"]
+        steps = result.step_percentiles()
+        wait, total = steps.get("waiting_room", {}), steps.get("total_with_wait", {})
+        polls = _room.polls_of(result)
+        bare = by_n[n][3] if n in by_n else None
+        rows.append([n, result.rate(), result.units_rate(), bare, ratio(result.rate(), bare) if bare else "-",
+                     wait.get("p50"), wait.get("p99"), total.get("p99"),
+                     round(sum(polls) / len(polls), 1) if polls else "-", len(result.errors)])
+        report.setdefault("waiting_room", {})[n] = summarise(result) | {"accounts": level["accounts"]}
+    report["waiting_room_rate_per_minute"] = room["per_minute"]
+    table(f"behind the waiting room ({room['per_minute']} admissions a minute, every buyer a fresh account, "
+          f"queue on {report['queue_backend']})",
+          ["buyers", "purchases/s", "tickets/s", "bare purchase/s", "ratio", "wait p50 ms", "wait p99 ms",
+           "purchase+wait p99 ms", "polls each", "errors"], rows)
+    rates = {row[0]: row[1] for row in rows}
+    if 32 in rates and 128 in rates:
+        target_rows.append(["purchases/s at 128 / at 32 buyers, behind the room", "> 1",
+                            ratio(rates[128], rates[32])])
+    target_rows.append(["purchases/s behind the room / admission rate", "~1 (the queue sets the pace)",
+                        ", ".join(f"{n}: {r / (room['per_minute'] / 60):.2f}" for n, r in rates.items())])
+
+
 def summarise(result):
     return {"label": result.label, "workers": result.workers, "seconds": round(result.seconds, 2),
             "done": len(result.ok), "rate": round(result.rate(), 2), "units_rate": round(result.units_rate(), 2),
@@ -186,13 +259,13 @@ def main(argv=None):
     report = {"bench": "surge", "args": vars(args), "machine_before": machine(), "levels": {}}
     with Run("surge", keep=args.keep) as run:
         # The provider is never the bottleneck (a real one scales out): a thread per buyer, and more.
+        # Behind the room, the queue lives where production keeps it: on Redis (a prefix of this
+        # run's own, removed at the end), else on the database.
+        redis = redis_settings(run) if args.waiting_room else {}
         app = Olympix(run, pay_threads=max(64, 2 * max(levels) + 16),
-                      payments_pool=not args.no_payments_pool).migrate()
+                      payments_pool=not args.no_payments_pool, settings=redis).migrate()
         report["payments_pool"] = not args.no_payments_pool
-        if args.waiting_room and not waiting_room_available(app):
-            print("waiting room: this variant of the surge is not written yet (bench/waiting_room.py measures "
-                  "the queue); measuring without it")
-            report["waiting_room"] = "not available"
+        report["queue_backend"] = "redis" if redis else "database"
         users = _world.make_users(app.admin_ini, "buyer", max(levels), PASSWORD)
         big = 10_000_000
         events = {name: _world.make_event(app.admin_ini, name, big) for name in ("flow", "hold", "bare", "raw")}
@@ -224,6 +297,7 @@ def main(argv=None):
                 runs[n]["bare_hold"].append(bare_loop(bare, "hold", n, args, "hold (bare)"))
                 runs[n]["raw"].append(raw_loop(app.db, events["raw"]["id"], n, args))
         notes = app.notifications()
+        room = room_levels(app, runs, levels, args) if args.waiting_room else None
         sellout_result = None
         if sellout:
             n = min(32, max(levels))
@@ -235,6 +309,8 @@ def main(argv=None):
         time.sleep(0.5)
         # The app's events (the bare views write no order lines for their holds).
         checks = {name: _world.sales_check(app.sql, events[name]["id"]) for name in ("flow", "hold")}
+        for n, level in (room or {}).get("levels", {}).items():
+            checks[f"room{n}"] = _world.sales_check(app.sql, level["event"]["id"])
         if sellout:
             checks["sellout"] = _world.sales_check(app.sql, sellout["id"])
         notes_all = app.notifications()
@@ -286,6 +362,8 @@ def main(argv=None):
     target_rows.append(["paid orders without all their tickets", "0",
                         sum(c["paid_orders_without_all_tickets"] for c in checks.values())])
     target_rows.append(["notifications timed out", "0", timed_out])
+    if room is not None:
+        report_room(room, by_n, report, target_rows)
     table("targets of issue #11 (ratios in this run)", ["figure", "target", "today"], target_rows)
     if sellout_result is not None:
         print(f"\nsell-out: {len(sellout_result.ok)} purchases, {checks['sellout']['tickets']} tickets of "

@@ -38,7 +38,7 @@ from types import SimpleNamespace
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from _harness import log, machine, percentiles, table, write_json  # noqa: E402
+from _harness import REDIS_URL, log, machine, percentiles, table, write_json  # noqa: E402
 
 from olympix.interfaces import IClock  # noqa: E402
 from olympix.services import waiting_room  # noqa: E402
@@ -46,7 +46,6 @@ from olympix.services.clock import FakeClock  # noqa: E402
 from olympix.services.shared_store import shared_store  # noqa: E402
 from olympix.settings import DEFAULTS  # noqa: E402
 
-REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
 def parse_args(argv=None):

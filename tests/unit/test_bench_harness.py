@@ -99,3 +99,22 @@ def test_statement_counter_reads_command_packets_only():
     finally:
         counter.close()
         server.close()
+
+
+def test_the_room_gives_each_purchase_an_account_of_its_own():
+    import _room
+
+    pool = _room.AccountPool(["a", "b"])
+    taken = {pool.take(), pool.take()}
+    assert taken == {"a", "b"} and pool.take() is None and len(pool) == 0
+    # Every buyer in flight, plus what the queue admits during the loop and its burst.
+    assert _room.accounts_for(32, 120, 6) == 32 + 32 + 8
+    assert _room.accounts_for(8, 0, 6) == 16
+
+
+def test_the_room_counts_polls_from_the_samples():
+    import _room
+
+    result = _harness.LoopResult("x", 1, 1.0, [_harness.Sample(True, "polls:3"), _harness.Sample(True, "polls:1"),
+                                              _harness.Sample(False, "no account left")], [])
+    assert _room.polls_of(result) == [3, 1]
