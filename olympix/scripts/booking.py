@@ -5,12 +5,7 @@ minutes) and are idempotent: each order, payment and refund moves by a
 conditional UPDATE, so two overlapping runs, or a run racing a buyer, do
 each thing once.
 """
-from datetime import timedelta
-
-from sqlalchemy import select, update
-
-from ..models import Event, Order, OrderLine, OrderState
-from ..services import booking, reconciliation
+from ..services import reconciliation, ticket_notices
 from ..services.email import send_email
 from .common import CommandError, app_request
 
@@ -21,28 +16,10 @@ def sweep_holds(request):
 
 
 def send_ticket_notices(request):
-    """E-mail each paid order once when its tickets become visible.
-
-    With ``olympix.tickets.visible_before = 0`` tickets are visible from the
-    payment on, and the order confirmation already says so: nothing to send.
-    """
-    current = booking.now(request)
-    hours = request.registry.settings["olympix.tickets.visible_before"]
-    if hours <= 0:
-        return 0
-    due = request.dbsession.scalars(
-        select(Order).join(OrderLine, OrderLine.order_id == Order.id)
-        .join(Event, Event.id == OrderLine.event_id)
-        .where(Order.state == OrderState.PAID, Order.notice_sent_at.is_(None),
-               Event.starts_at <= current + timedelta(hours=hours),
-               Event.starts_at > current)
-        .distinct()).all()
+    """E-mail each paid order once when its tickets become visible (services/ticket_notices.py)."""
     sent = 0
-    for order in due:
-        moved = request.dbsession.execute(
-            update(Order).where(Order.id == order.id, Order.notice_sent_at.is_(None))
-            .values(notice_sent_at=current).execution_options(synchronize_session=False)).rowcount
-        if moved:
+    for order in ticket_notices.due(request):
+        if ticket_notices.claim(request, order):
             send_email(request, "tickets_available", order.buyer.email, order=order, user=order.buyer)
             sent += 1
     return sent

@@ -13,6 +13,7 @@ def paid_order(app, event, user_id, offer="duo", quantity=1):
         chosen = next(o for o in ev.offers if o.kind == offer)
         order = booking.hold(request, user, ev, chosen, quantity)
         order.state = OrderState.PAID
+        order.paid_at = booking.now(request)
         order.payments.append(Payment(
             provider="fake", checkout_id=f"cs_{order.reference}", status=PaymentStatus.PAID,
             provider_payment_id=f"pay_{order.reference}", amount_cents=order.total_cents,

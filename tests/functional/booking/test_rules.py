@@ -172,12 +172,46 @@ def test_ticket_notices_are_sent_once(testapp, buyer, make_event, dbsession, app
     paid_order(app, soon, buyer)
     paid_order(app, later, buyer, offer="solo")
     mailbox.clear()
+    # Bought 6 hours before the start: the confirmation already said the
+    # tickets were ready; a second "they are ready" would come late (issue 14.6).
+    assert in_request(app, send_ticket_notices) == 0
+    clock.advance(days=2, hours=1)  # the later session's tickets become visible (48 h before)
     assert in_request(app, send_ticket_notices) == 1
     assert in_request(app, send_ticket_notices) == 0
-    clock.advance(days=2, hours=1)
+    assert len(mailbox.to("buyer@example.test")) == 1
+
+
+def test_ticket_notices_follow_each_events_own_delay(testapp, buyer, make_event, dbsession, app, mailbox, clock):
+    own, default = make_event(starts_in=timedelta(days=4)), make_event(starts_in=timedelta(days=4))
+    dbsession.get(Event, own.id).tickets_visible_before = 24 * 5  # visible 5 days before: now
+    dbsession.commit()
+    paid_order(app, own, buyer)
+    paid_order(app, default, buyer, offer="solo")
+    # Paid before the event's tickets were visible? The own-delay event's
+    # tickets are visible from the payment on: its confirmation said so.
+    assert in_request(app, send_ticket_notices) == 0
+    later = make_event(starts_in=timedelta(days=8))
+    dbsession.get(Event, later.id).tickets_visible_before = 24 * 5
+    dbsession.commit()
+    paid_order(app, later, buyer)
+    mailbox.clear()
+    clock.advance(days=2, hours=1)  # the default session's 48 h have begun; the 8-day one is 6 days away
     assert in_request(app, send_ticket_notices) == 1
-    subjects = [m["Subject"] for m in mailbox.to("buyer@example.test")]
-    assert len(subjects) == 2
+    clock.advance(days=1)  # the 8-day session is under 5 days away: its own delay has begun
+    assert in_request(app, send_ticket_notices) == 1
+    assert len(mailbox.to("buyer@example.test")) == 2
+
+
+def test_no_ticket_notice_once_a_ticket_was_scanned(testapp, buyer, make_event, dbsession, app, mailbox, clock):
+    later = make_event(starts_in=timedelta(days=4))
+    paid_order(app, later, buyer)
+    clock.advance(days=2, hours=1)
+    ticket = dbsession.scalars(select(Ticket)).first()
+    ticket.state = "scanned"  # the holder came in (the notice's run was late)
+    dbsession.commit()
+    mailbox.clear()
+    assert in_request(app, send_ticket_notices) == 0
+    assert mailbox.to("buyer@example.test") == []
 
 
 def test_staff_cancel_order_and_ticket(testapp, buyer, make_event, make_user, dbsession, sandbox):
