@@ -31,3 +31,15 @@ class ContentTransitioned:
     to_state: str
     note: str | None
     audit_action: str | None
+
+
+@dataclass
+class SeatsCameBack:
+    """After seats of an event went back on sale (a lapsed hold expired: services/booking.py).
+
+    The waiting list subscribes: the people in line get them before any
+    other buyer, whichever request expired the hold.
+    """
+
+    request: object
+    event_id: int

@@ -15,6 +15,7 @@ from datetime import timedelta
 from sqlalchemy import case, exists, func, select, update
 from sqlalchemy.orm import selectinload
 
+from ..events import SeatsCameBack
 from ..i18n import _
 from ..models import (
     Event,
@@ -238,6 +239,7 @@ def expire_order(request, order_id, provider_asked=False):
             select(OrderLine.event_id, OrderLine.seats).where(OrderLine.order_id == order_id,
                                                               OrderLine.resale_listing_id.is_(None))):
         give_back_seats(dbsession, event_id, seats)
+        request.registry.notify(SeatsCameBack(request, event_id))
     release_listings(dbsession, order_id)
     return True
 

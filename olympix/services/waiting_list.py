@@ -10,15 +10,17 @@ like any buyer; unpaid, the hold lapses (the sweep), its seats come back
 and pass to the next in line.
 
 ``offer_freed_seats`` runs where seats come back: staff and buyer
-cancellations, ``olympix sweep-holds``, and when a person looks at their
-lapsed order. A buyer who finds the seats of a lapsed hold first may take
-them (booking.hold releases lapsed holds itself): the line is served from
-what is free when it is asked.
+cancellations, ``olympix sweep-holds``, and whenever a lapsed hold
+expires, whichever request expires it (``events.SeatsCameBack``, fired by
+booking.expire_order): a buyer short of seats who frees lapsed holds finds
+them already offered to the line, never taken ahead of it.
 """
 from datetime import timedelta
 
+from pyramid.events import subscriber
 from sqlalchemy import func, select, update
 
+from ..events import SeatsCameBack
 from ..i18n import _
 from ..models import (
     Event,
@@ -174,6 +176,12 @@ def _reserve(request, entry, event, offer):
                       .execution_options(synchronize_session=False))
     dbsession.flush()
     send_email(request, "waiting_offer", user.email, user=user, order=order, event=event, until=until)
+
+
+@subscriber(SeatsCameBack)
+def offer_seats_that_came_back(event):
+    """A lapsed hold gave seats back (any request, before any sweep): the line first."""
+    offer_freed_seats(event.request, event.event_id)
 
 
 def offer_everywhere(request):

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from olympix.models import Order, WaitingEntry
 from olympix.scripts.booking import sweep_holds
 from tests.factories.orders import paid_order
-from tests.functional.booking.journey import CARD_OK, fresh, hold_and_pay_page, local, pay_at_provider, seats_left
+from tests.functional.booking.journey import CARD_OK, book, fresh, hold_and_pay_page, local, pay_at_provider, seats_left
 from tests.functional.helpers import csrf_token, in_request, sign_in
 
 
@@ -94,3 +94,24 @@ def test_bad_quantities_and_not_sold_out(testapp, buyer, make_event, dbsession, 
     assert "déjà sur la liste" in join(testapp, event, "1").text
     fresh(dbsession)
     assert dbsession.scalar(select(func.count(WaitingEntry.id))) == 1
+
+
+def test_seats_of_a_lapsed_hold_go_to_the_line_before_another_buyer(testapp, buyer, make_event, make_user,
+                                                                   dbsession, clock, mailbox):
+    """Before the sweep runs, a buyer short of seats frees lapsed holds: those seats are the line's."""
+    event = make_event(capacity=2, starts_in=timedelta(days=5))
+    assert book(testapp, event, "duo").status_int == 303  # held, never paid: sold out
+    make_user("ines@example.test", first_name="Ines")
+    sign_in(testapp, "ines@example.test")
+    assert "numéro 1 sur la liste" in join(testapp, event, "2").text
+    clock.advance(minutes=30)  # the hold lapses; no sweep has run
+    make_user("kim@example.test", first_name="Kim")
+    sign_in(testapp, "kim@example.test")
+    refused = book(testapp, event, "duo")
+    assert refused.status_int == 200 and "pas assez de places" in refused.text.lower()
+    fresh(dbsession)
+    assert dbsession.scalars(select(WaitingEntry.state)).all() == ["offered"]
+    assert seats_left(dbsession, event) == 0  # reserved for Ines
+    assert dbsession.scalar(select(func.count(Order.id)).where(Order.user_id != buyer,
+                                                               Order.state == "held")) == 1  # Ines's offer only
+    assert any("réservées" in subject(m) for m in mailbox.to("ines@example.test"))
