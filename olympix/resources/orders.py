@@ -9,8 +9,9 @@ view it and refund. An unknown or malformed reference is a KeyError (404).
 """
 from pyramid.authorization import DENY_ALL, Allow
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
-from ..models import Order
+from ..models import Order, OrderLine
 from ..security import principals as p
 from ..security.permissions import Permission as P
 from .backoffice import BackofficeFolder
@@ -41,7 +42,12 @@ class _OrdersByReference(Container):
     def load(self, reference):
         if not (reference.isalnum() and len(reference) <= MAX_REFERENCE):
             raise KeyError(reference)
-        row = self.request.dbsession.scalar(select(Order).where(Order.reference == reference.upper()))
+        # The lines with their session and offer in the same statement: every
+        # order page shows them (issue 11: one query per relationship before).
+        row = self.request.dbsession.scalars(
+            select(Order).where(Order.reference == reference.upper())
+            .options(joinedload(Order.lines).joinedload(OrderLine.event),
+                     joinedload(Order.lines).joinedload(OrderLine.offer))).unique().first()
         if row is None:
             raise KeyError(reference)
         return OrderResource(row, self, reference)
