@@ -12,10 +12,10 @@ import argparse
 import logging
 import sys
 
-from . import audit, backup, booking, db, demo, gate, mailsink, onsale, tickets, users
+from . import audit, backup, booking, db, demo, gate, mailsink, mailworker, onsale, tickets, users
 from .common import CommandError
 
-MODULES = (db, users, demo, mailsink, booking, onsale, gate, tickets, audit, backup)
+MODULES = (db, users, demo, mailsink, mailworker, booking, onsale, gate, tickets, audit, backup)
 
 
 def build_parser():

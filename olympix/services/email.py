@@ -20,6 +20,11 @@ from .transactions import after_commit
 log = logging.getLogger(__name__)
 
 
+def mime_bytes(message):
+    """The message as SMTP sends it: MIME bytes with CRLF line ends."""
+    return re.sub(rb"\r?\n", b"\r\n", encode_message(message.to_message()))
+
+
 @implementer(IEmailSender)
 class SMTPEmailSender:
     """Delivers over SMTP once the request's transaction has committed.
@@ -41,13 +46,16 @@ class SMTPEmailSender:
                    asbool(settings.get("mail.tls", False)))
 
     def deliver(self, message):
-        data = re.sub(rb"\r?\n", b"\r\n", encode_message(message.to_message()))
+        self.deliver_raw(message.sender, message.send_to, mime_bytes(message))
+
+    def deliver_raw(self, sender, recipients, data):
+        """Send MIME bytes already encoded (with CRLF line ends): what the mail queue holds."""
         with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
             if self.starttls:
                 smtp.starttls()
             if self.username:
                 smtp.login(self.username, self.password)
-            smtp.sendmail(message.sender, message.send_to, data)
+            smtp.sendmail(sender, recipients, data)
 
     def send(self, request, message):
         after_commit(request, lambda: self.deliver(message))
