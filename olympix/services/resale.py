@@ -48,7 +48,7 @@ from ..models import (
     User,
 )
 from ..models.tickets import change_state
-from . import audit, booking, refunds, tickets
+from . import audit, booking, refunds, tickets, waiting_room
 from .clock import now
 from .email import send_email
 from .refusals import Refused
@@ -237,6 +237,9 @@ def hold(request, buyer, event, listing_id):
     current = now(request)
     if current >= deadline(request, event) or not booking.on_sale(event, current):
         raise ResaleRefused(_("This event is not on sale."))
+    # A queued sale admits its buyers in turn, to its resale too: a pass, as for a primary hold.
+    if waiting_room.may_hold(request, event, buyer) is not None:
+        raise ResaleRefused(booking.NOT_YOUR_TURN)
     seats = listing.seats
     per_event = booking.setting(request, "booking.max_per_event")
     per_account = booking.setting(request, "booking.max_per_account")
@@ -296,12 +299,19 @@ def retake(request, order):
     return False
 
 
+class _SeatGone(Exception):
+    """A seller's ticket was used or cancelled before its sale: undo the pack's savepoint."""
+
+
 def complete(request, order):
     """The resale order is paid: the seller's tickets off, the buyer's minted, the seller refunded.
 
     False (nothing minted, nothing changed) when a seller's ticket was used
-    or cancelled in the meantime: the caller refunds the buyer. The seller's
-    tickets are locked first, so a pack is sold whole or not at all.
+    or cancelled in the meantime: the caller refunds the buyer. A pack's
+    tickets move in a savepoint, undone if one of them cannot: sold whole or
+    not at all. (Not ``SELECT … FOR UPDATE`` first: a gate's conditional
+    UPDATE locks the state index before the row, and the opposite order
+    here deadlocked with it.)
     """
     dbsession = request.dbsession
     current = now(request)
@@ -310,15 +320,19 @@ def complete(request, order):
         if listing.state != ListingState.HELD or listing.order_id != order.id:
             return False
         sold = listing.tickets
-        states = _locked_states(request, [t.id for t in sold])
-        if any(states.get(t.id) not in tickets.LIVE_STATES for t in sold):
+        try:
+            with dbsession.begin_nested():
+                for seller_ticket in sold:
+                    if change_state(dbsession, seller_ticket.id, TicketState.DEACTIVATED, at=current,
+                                    allowed_from=set(tickets.LIVE_STATES), actor_id=order.user_id,
+                                    reason=SOLD_REASON) is None:
+                        raise _SeatGone
+        except _SeatGone:
             booking.release_listings(dbsession, order.id)
             return False
         names = [a for a in order.attendees if a.order_line_id == line.id]  # in seat order
         serials = []
         for seat, seller_ticket in enumerate(sold):
-            change_state(dbsession, seller_ticket.id, TicketState.DEACTIVATED, at=current,
-                         allowed_from={states[seller_ticket.id]}, actor_id=order.user_id, reason=SOLD_REASON)
             dbsession.expire(seller_ticket, ["state", "state_changed_at", "state_reason"])
             attendee = names[seat] if seat < len(names) else None
             row = tickets.ticket_row(request, order_id=order.id, order_line_id=line.id, event_id=line.event_id,
