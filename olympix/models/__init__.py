@@ -22,7 +22,7 @@ from .content import ContactMessage, ContentHistory, ContentItem, ContentText  #
 from .orders import Order, OrderAttendee, OrderLine, OrderState, Payment, PaymentStatus  # noqa: F401
 from .tickets import Ticket, TicketHistory, TicketState  # noqa: F401
 from .refunds import Refund, RefundReason, RefundStatus  # noqa: F401
-from .resale import ListingState, ResaleListing  # noqa: F401
+from .resale import ListingState, ResaleListing, ResaleListingTicket  # noqa: F401
 from .waiting_list import WaitingEntry, WaitingState  # noqa: F401
 from .gate import DeviceToken, Gate, Scan, Verdict  # noqa: F401
 from .waiting_room import QueuePlace, QueueState  # noqa: F401

@@ -137,6 +137,11 @@ def repeated_lapses(request, hours=24, at_least=3, limit=50):
     return [(users[user_id], lapses) for user_id, lapses in rows if user_id in users]
 
 
+#: A queued sale's hold without a valid admission pass (primary or resale: services/resale.hold).
+NOT_YOUR_TURN = _("It is not your turn in the queue yet, or your pass has run out: "
+                  "the queue page tells you when you may book.")
+
+
 def hold(request, user, event, offer, quantity):
     """Hold ``quantity`` × ``offer`` on ``event`` for ``user``; returns the new Order.
 
@@ -155,8 +160,7 @@ def hold(request, user, event, offer, quantity):
                                    mapping={"when": request.fmt.datetime(event.onsale_at)}))
         raise BookingRefused(_("This event is not on sale."))
     if waiting_room.may_hold(request, event, user) is not None:
-        raise BookingRefused(_("It is not your turn in the queue yet, or your pass has run out: "
-                               "the queue page tells you when you may book."))
+        raise BookingRefused(NOT_YOUR_TURN)
     seats = quantity * offer.seats
     per_event = setting(request, "booking.max_per_event")
     per_account = setting(request, "booking.max_per_account")

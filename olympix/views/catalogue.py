@@ -58,16 +58,17 @@ class CatalogueViews:
     @view_config(context=EventResource, renderer=TEMPLATE.format("event"))
     def event(self):
         request, event = self.request, self.context.event
+        listings = resale.open_listings(request, event)
         return {
             "event": event,
             "card": event_card(request, event),
             "offers": list(event.offers),
             "offer_rows": offer_rows(request, event),
             "on_sale": booking.on_sale(event, booking.now(request)),
-            # "Revente officielle": (listing, offer name, price) of each ticket on resale.
+            # "Revente officielle": (listing, offer name, price) of each ticket or pack on resale.
             "resale": [(listing, request.fmt.offer_name(listing.ticket.order_line.offer.kind),
-                        request.fmt.money(listing.price_cents))
-                       for listing in resale.open_listings(request, event)],
+                        request.fmt.money(listing.price_cents)) for listing in listings],
+            "resale_seats": sum(listing.seats for listing in listings),  # a pack counts its seats
             "waiting": waiting_values(request, event),
         }
 

@@ -48,6 +48,8 @@ def order_page(request, order):
         # Each live ticket's resale: (its open or held listing, whether it may be listed now).
         "resale": {t.id: (resale.listing_of(request, t), resale.can_list(request, t))
                    for t, live, _visible in tickets if live and t.owner_id == order.user_id},
+        # The Duo/Family packs that may be listed whole: (first ticket, seats, price).
+        "resale_packs": resale.listable_packs(request, [t for t, live, _visible in tickets if live]),
         "held": order.state == OrderState.HELD, "paid": order.state == OrderState.PAID,
         "expired": order.state == OrderState.EXPIRED,
         "waiting": last is not None and last.status == PaymentStatus.OPEN,

@@ -1,6 +1,7 @@
 """Face-value resale: the holder lists or withdraws a ticket, a buyer holds a listed one.
 
-``POST /tickets/<id>/@@resell`` and ``@@withdraw-resale`` (the holder),
+``POST /tickets/<id>/@@resell``, ``@@resell-pack`` (the ticket's whole
+Duo/Family pack as one listing) and ``@@withdraw-resale`` (the holder),
 ``POST /events/<slug>/@@buy-resale`` (a signed-in buyer; the held order is
 then paid like any other). The rules are services/resale.py's.
 """
@@ -34,16 +35,33 @@ def resell(context, request):
     return _back_to_order(request, ticket)
 
 
+@view_config(context=TicketResource, name="resell-pack", permission=Permission.TICKET_VIEW, request_method="POST")
+def resell_pack(context, request):
+    ticket = context.ticket
+    try:
+        listing = resale.list_pack(request, ticket, request.identity)
+    except resale.ResaleRefused as refused:
+        flash(request, refused.message, "error")
+    else:
+        flash(request, _("Your pack of %(seats)s tickets is on the official resale at %(price)s until %(when)s, "
+                         "sold whole. They keep working until someone buys it; you are then refunded and told "
+                         "by e-mail."), "success", seats=listing.seats,
+              price=request.fmt.money(listing.price_cents),
+              when=request.fmt.datetime(resale.deadline(request, ticket.event)))
+    return _back_to_order(request, ticket)
+
+
 @view_config(context=TicketResource, name="withdraw-resale", permission=Permission.TICKET_VIEW,
              request_method="POST")
 def withdraw(context, request):
     ticket = context.ticket
     try:
-        resale.withdraw(request, ticket, request.identity)
+        listing = resale.withdraw(request, ticket, request.identity)
     except resale.ResaleRefused as refused:
         flash(request, refused.message, "error")
     else:
-        flash(request, _("Your ticket is no longer on resale."), "success")
+        flash(request, _("Your pack is no longer on resale.") if listing.seats > 1
+              else _("Your ticket is no longer on resale."), "success")
     return _back_to_order(request, ticket)
 
 

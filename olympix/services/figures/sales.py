@@ -71,15 +71,17 @@ def sales_per_day(request, period):
 
 
 def resales_per_day(request, period):
-    """Tickets resold each day: what buyers paid, what went back to the sellers, what is left (the fees)."""
+    """Resales each day (a Duo/Family pack sold whole is one, with its seats as tickets): what buyers paid,
+    what went back to the sellers, what is left (the fees)."""
     db = request.dbsession
     bucket = hour_bucket(db, Order.paid_at)
     rows = db.execute(
-        select(bucket, func.sum(OrderLine.seats), func.sum(OrderLine.quantity * OrderLine.unit_price_cents))
+        select(bucket, func.count(distinct(OrderLine.resale_listing_id)), func.sum(OrderLine.seats),
+               func.sum(OrderLine.quantity * OrderLine.unit_price_cents))
         .join(OrderLine, OrderLine.order_id == Order.id)
         .where(_paid_in(period, resale=True)).group_by(bucket)
     ).all()
-    days = per_day(period, rows, ("tickets", "paid_cents"))
+    days = per_day(period, rows, ("resales", "tickets", "paid_cents"))
     to_sellers = {row["day"]: row["cents"] for row in
                   per_day(period, _refunds_per_bucket(db, period, resale=True), ("cents",))}
     for row in days:

@@ -77,7 +77,8 @@ TABLES = {t.name: t for t in (
         Column("tickets", _("Tickets"), "int"), Column("refunds_eur", _("Refunds"), "money"),
         Column("revenue_eur", _("Revenue"), "money"))),
     Table("resales_per_day", _("Resales per day"), (
-        Column("day", _("Day"), "day"), Column("tickets", _("Tickets resold"), "int"),
+        Column("day", _("Day"), "day"), Column("resales", _("Resales"), "int"),
+        Column("tickets", _("Tickets resold"), "int"),
         Column("paid_eur", _("Paid by buyers"), "money"), Column("to_sellers_eur", _("Refunded to sellers"), "money"),
         Column("revenue_eur", _("Revenue"), "money"))),
     Table("sales_per_offer", _("Sales per offer"), (

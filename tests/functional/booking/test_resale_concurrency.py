@@ -197,3 +197,130 @@ def test_a_listing_and_a_gate_scan_at_once_never_both_count(mariadb, testapp, bu
     assert offered == []  # whichever came first, nothing of a used ticket is on sale
     fresh(dbsession)
     assert dbsession.scalar(select(func.count(ResaleListing.id)).where(ResaleListing.state == "open")) == 0
+
+
+PACK_BUYERS = 10
+
+
+@pytest.fixture
+def pack_listed(mariadb, testapp, buyer, make_event, sandbox, dbsession, app, clock):
+    """The `buyer` paid a Family pack at the provider and listed it whole: (event, listing id, seller ticket ids)."""
+    sandbox_client, pay_app = sandbox
+    event = make_event(capacity=10, starts_in=timedelta(days=2))
+    _page, to_provider = hold_and_pay_page(testapp, event, offer="family")
+    testapp.get(local(pay_at_provider(sandbox_client, to_provider, CARD_OK).location))
+    pay_app.notifier.join(5)
+    fresh(dbsession)
+    ticket_ids = dbsession.scalars(select(Ticket.id).order_by(Ticket.id)).all()
+
+    def list_it(request):
+        ticket = request.dbsession.get(Ticket, ticket_ids[0])
+        return resale.list_pack(request, ticket, request.dbsession.get(User, ticket.owner_id)).id
+
+    return event, in_request(app, list_it), ticket_ids
+
+
+def test_ten_buyers_at_one_pack_listing_exactly_one_gets_it_whole(app, pack_listed, make_user, dbsession):
+    event, listing_id, seller_ids = pack_listed
+    event_id = event.id  # read here: the row belongs to this thread's session and connection
+    users = [make_user(f"packrival{i}@example.test", first_name=f"Rival{i}") for i in range(PACK_BUYERS)]
+    barrier = threading.Barrier(PACK_BUYERS)
+    won, refused = [], []
+
+    def try_to_buy(user_id):
+        def hold(request):
+            order = resale.hold(request, request.dbsession.get(User, user_id),
+                                request.dbsession.get(Event, event_id), listing_id)
+            request.dbsession.add(Payment(order_id=order.id, provider="test", checkout_id=f"cs_{order.reference}",
+                                          status="open", amount_cents=order.total_cents, refunded_cents=0,
+                                          created_at=order.created_at, updated_at=order.created_at))
+            return order.reference
+
+        barrier.wait(30)
+        try:
+            won.append(in_request(app, hold))
+        except resale.ResaleRefused as refusal:
+            refused.append(refusal.message)
+
+    threads = [threading.Thread(target=try_to_buy, args=(u,)) for u in users]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert len(won) == 1 and len(refused) == PACK_BUYERS - 1, (won, refused)
+    assert all(message == resale.GONE for message in refused)
+    fresh(dbsession)
+    assert dbsession.scalar(select(func.count(Order.id))) == 2  # the seller's and the winner's: no trace of 9
+    # the winner's payment notification, delivered twice at once: four tickets minted, one refund
+    outcomes = []
+
+    def notify():
+        def run(request):
+            payment = payments.find_payment(request, f"cs_{won[0]}")
+            return payments.notified(request, *signed_paid(app, payment))
+        outcomes.append(in_request(app, run))
+
+    threads = [threading.Thread(target=notify) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert sorted(outcomes) == ["duplicate", "paid"]
+    fresh(dbsession)
+    winner = dbsession.scalar(select(Order).where(Order.reference == won[0]))
+    assert winner.state == "paid" and winner.total_cents == 15000
+    minted = dbsession.scalars(select(Ticket).where(Ticket.order_id == winner.id).order_by(Ticket.id)).all()
+    assert [t.replaces_id for t in minted] == seller_ids
+    assert [dbsession.get(Ticket, i).state_reason for i in seller_ids] == ["revendu"] * 4
+    assert dbsession.scalar(select(func.count(Ticket.id))) == 8
+    assert [(r.amount_cents, r.reason) for r in dbsession.scalars(select(Refund))] == [(15000, "resold")]
+    assert dbsession.scalar(select(ResaleListing.state)) == "sold"
+
+
+def test_a_pack_sale_and_a_scan_of_one_of_its_seats_at_once(app, pack_listed, make_user, dbsession, clock):
+    """The pack is sold whole (the scanned seat refused) or not at all (the buyer refunded): never in part."""
+    event, listing_id, seller_ids = pack_listed
+    event_id = event.id
+    rival = make_user("packrival@example.test", first_name="Rival")
+    seat_code = code_of(app, seller_ids[2])
+
+    def hold(request):
+        order = resale.hold(request, request.dbsession.get(User, rival), request.dbsession.get(Event, event_id),
+                            listing_id)
+        request.dbsession.add(Payment(order_id=order.id, provider="test", checkout_id=f"cs_{order.reference}",
+                                      status="open", amount_cents=order.total_cents, refunded_cents=0,
+                                      created_at=order.created_at, updated_at=order.created_at))
+        return order.reference
+
+    reference = in_request(app, hold)
+    clock.advance(days=2, hours=-1)  # the gates are open
+    barrier = threading.Barrier(2)
+    results = {}
+
+    def pay():
+        def run(request):
+            payment = payments.find_payment(request, f"cs_{reference}")
+            return payments.notified(request, *signed_paid(app, payment))
+        barrier.wait(30)
+        results["sale"] = in_request(app, run)
+
+    def scan():
+        barrier.wait(30)
+        results["scan"] = scan_at_gate(app, dbsession, make_user, event, seat_code)
+
+    threads = [threading.Thread(target=pay), threading.Thread(target=scan)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    fresh(dbsession)
+    buyer_tickets = dbsession.scalar(select(func.count(Ticket.id)).join(Order, Order.id == Ticket.order_id)
+                                     .where(Order.reference == reference))
+    states = [dbsession.get(Ticket, i).state for i in seller_ids]
+    assert (results["scan"] == ("admit", "admitted")) != (results["sale"] == "paid"), results
+    if results["sale"] == "paid":
+        assert buyer_tickets == 4 and states == ["deactivated"] * 4
+    else:
+        assert buyer_tickets == 0 and states[2] == "scanned"
+        assert {states[0], states[1], states[3]} <= {"paid", "delivered"}  # the others still the seller's
+        assert results["sale"] in ("refunded", "refund pending")
