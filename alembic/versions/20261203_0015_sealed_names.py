@@ -92,12 +92,17 @@ def _rewrite(table, change, value_type):
         last_id = batch[-1].id
 
 
+def _has_rows():
+    return any(op.get_bind().execute(sa.text(f"SELECT 1 FROM {table} LIMIT 1")).first() for table in COLUMNS)
+
+
 def upgrade():
+    # The keys first: without them, stop before changing anything (an empty database needs none).
+    keyring = _data_keys() if _has_rows() else None
     for table in COLUMNS:
         _change_types(table, _sealed_type(), sa.String(LENGTH))
-    if not any(op.get_bind().execute(sa.text(f"SELECT 1 FROM {table} LIMIT 1")).first() for table in COLUMNS):
-        return  # nothing to seal: no keys needed
-    keyring = _data_keys()
+    if keyring is None:
+        return
 
     def seal(value, purpose):
         if isinstance(value, str):  # SQLite keeps the text through the rebuild
@@ -114,7 +119,7 @@ def upgrade():
 
 
 def downgrade():
-    if any(op.get_bind().execute(sa.text(f"SELECT 1 FROM {table} LIMIT 1")).first() for table in COLUMNS):
+    if _has_rows():
         sealer = atrest.Sealer(_data_keys())
 
         def unseal(value, purpose):
