@@ -58,6 +58,7 @@ def main():
         engine = create_engine(url)
         settings = {k + ".parsed": Keyring.from_setting(TEST_SETTINGS[k])
                     for k in ("olympix.data_keys", "olympix.ticket_keys")}
+        atrest.install(settings["olympix.data_keys.parsed"])  # the holders' names are sealed
         now = SystemClock().now()
         with Session(engine) as s, s.begin():
             buyer = User(email="b@x.test", first_name="Ada", last_name="Lovelace", password_hash="x",

@@ -12,6 +12,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Uniq
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .meta import Base, UTCDateTime
+from .sealed import SealedText
 
 if TYPE_CHECKING:  # only for the annotations of the relationships
     from .accounts import User
@@ -137,7 +138,8 @@ class OrderAttendee(Base):
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
     order_line_id: Mapped[int] = mapped_column(ForeignKey("order_lines.id", ondelete="CASCADE"))
     position: Mapped[int] = mapped_column(Integer)  # 0-based seat number within the order
-    first_name: Mapped[str] = mapped_column(String(100), default="")
-    last_name: Mapped[str] = mapped_column(String(100), default="")
+    # Sealed at rest (models/sealed.py): never searched in SQL.
+    first_name: Mapped[str] = mapped_column(SealedText("order_attendees.first_name", 100), default="")
+    last_name: Mapped[str] = mapped_column(SealedText("order_attendees.last_name", 100), default="")
 
     order: Mapped[Order] = relationship(back_populates="attendees")

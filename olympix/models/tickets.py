@@ -16,6 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from .accounts import ImmutableKeyError
 from .meta import Base, UTCDateTime, sealed_key_type
+from .sealed import SealedText
 
 if TYPE_CHECKING:  # only for the annotations of the relationships
     from .accounts import User
@@ -55,8 +56,9 @@ class Ticket(Base):
     order_line_id: Mapped[int | None] = mapped_column(ForeignKey("order_lines.id"))
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id"), index=True)
     owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    attendee_first_name: Mapped[str] = mapped_column(String(100))
-    attendee_last_name: Mapped[str] = mapped_column(String(100))
+    # The holder's name, sealed at rest (models/sealed.py): never searched in SQL.
+    attendee_first_name: Mapped[str] = mapped_column(SealedText("tickets.attendee_first_name", 100))
+    attendee_last_name: Mapped[str] = mapped_column(SealedText("tickets.attendee_last_name", 100))
     # 32 random bytes sealed with AES-GCM (security/atrest.py).
     ticket_key: Mapped[bytes] = mapped_column(sealed_key_type())
     state: Mapped[str] = mapped_column(String(16), default=TicketState.PAID, index=True)

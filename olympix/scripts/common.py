@@ -3,6 +3,7 @@ import contextlib
 
 from pyramid.paster import bootstrap, get_appsettings, setup_logging
 
+from ..security import atrest
 from ..settings import SettingsError, parse
 
 
@@ -11,12 +12,15 @@ class CommandError(Exception):
 
 
 def app_settings(ini):
+    """The parsed settings of ``ini``; the sealed columns open with its data keys from then on."""
     try:
-        return parse(get_appsettings(ini))
+        settings = parse(get_appsettings(ini))
     except SettingsError as exc:
         raise CommandError(str(exc)) from None
     except FileNotFoundError:
         raise CommandError(f"no such ini file: {ini}") from None
+    atrest.install(settings["olympix.data_keys.parsed"])
+    return settings
 
 
 @contextlib.contextmanager

@@ -9,23 +9,26 @@ from .common import app_settings
 ALEMBIC_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "alembic")
 
 
-def alembic_config(url):
+def alembic_config(url, data_keys=None):
+    """Alembic's configuration for ``url``; ``data_keys`` (a Keyring) for the revisions that seal rows."""
     config = Config()
     config.set_main_option("script_location", ALEMBIC_DIR)
     config.attributes["url"] = url
+    config.attributes["data_keys"] = data_keys
     return config
 
 
-def upgrade(url, revision="head"):
+def upgrade(url, revision="head", data_keys=None):
     if url.startswith("sqlite:///"):
         folder = os.path.dirname(url[len("sqlite:///"):])
         if folder:
             os.makedirs(folder, exist_ok=True)
-    command.upgrade(alembic_config(url), revision)
+    command.upgrade(alembic_config(url, data_keys), revision)
 
 
 def run_upgrade(args):
-    upgrade(app_settings(args.ini)["sqlalchemy.url"], args.revision)
+    settings = app_settings(args.ini)
+    upgrade(settings["sqlalchemy.url"], args.revision, data_keys=settings["olympix.data_keys.parsed"])
     print("database is at", args.revision)
 
 

@@ -2,6 +2,7 @@
 from pyramid.csrf import SessionCSRFStoragePolicy
 from pyramid.session import SignedCookieSessionFactory
 
+from . import atrest
 from .client_address import client_address
 from .passwords import Passwords
 from .policy import OlympixSecurityPolicy
@@ -11,6 +12,8 @@ SESSION_COOKIE = "olympix_session"
 
 def includeme(config):
     settings = config.get_settings()
+    # Holders' and attendees' names are sealed by their columns' type.
+    atrest.install(settings["olympix.data_keys.parsed"])
     config.set_session_factory(
         SignedCookieSessionFactory(
             settings["olympix.session_secret"],
