@@ -1,7 +1,7 @@
 """A Duo/Family pack resold as one listing (#13.1): a listing names its tickets.
 
 Revision ID: 0016
-Revises: 0014
+Revises: 0015
 Create Date: 2026-12-03
 
 ``resale_listing_tickets`` holds every ticket of a listing (one for a single
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0016"
-down_revision = "0014"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 
