@@ -118,6 +118,10 @@ ANOMALY_NAMES = {
     "deactivated": _("Cancelled or refunded ticket"),
     "transferred": _("Old code of a transferred ticket"),
     "double_offline": _("Admitted twice while offline"),
+    "brute_force": _("Many refused scans at one device (brute force)"),
+    "hold_burst": _("Burst of holds (bot)"),
+    "purchase_burst": _("Burst of purchases (bot)"),
+    "repeated_lapses": _("Holds lapsing again and again"),
 }
 #: Names of the time zones venues are in.
 ZONE_NAMES = {"Europe/Paris": _("Paris time"), "Pacific/Tahiti": _("Tahiti time")}

@@ -97,10 +97,23 @@ DEFAULTS = {
     "olympix.queue.places_per_address": "8",
     "olympix.tickets.visible_before": "48",
     "olympix.gate.opens_before": "180",
+    # The managers' anomalies (issue 12.4, docs/tickets-and-gates.md): refused scans
+    # from one device within one minute that make a brute force; holds and
+    # purchases from one account or one address within burst_minutes that
+    # make a burst (a bot); lapsed holds of one account in one day.
+    "olympix.anomalies.brute_force_scans": "10",
+    "olympix.anomalies.burst_minutes": "10",
+    "olympix.anomalies.holds_per_account": "5",
+    "olympix.anomalies.holds_per_address": "20",
+    "olympix.anomalies.purchases_per_account": "3",
+    "olympix.anomalies.purchases_per_address": "10",
+    "olympix.anomalies.lapses_per_day": "3",
     "olympix.redis.url": "",  # empty: counters and queues fall back on the database
     "olympix.redis.prefix": "olympix:",
     "olympix.trusted_proxies": "",  # proxies whose X-Forwarded-For names the client  # minutes before a session starts that its gates open
 }
+
+ANOMALY_SETTINGS = tuple(key for key in DEFAULTS if key.startswith("olympix.anomalies."))
 
 # Keys whose random part is a keyring: "ID:base64key[,ID:base64key...]".
 KEYRINGS = ("olympix.data_keys", "olympix.ticket_keys")
@@ -190,11 +203,15 @@ def parse(settings, environ=os.environ):
                 "olympix.booking.relapse_minutes", "olympix.booking.holds_per_address_hour",
                 "olympix.queue.window_minutes", "olympix.queue.pass_minutes", "olympix.queue.open_minutes",
                 "olympix.queue.default_rate", "olympix.queue.max_inside", "olympix.queue.places_per_address",
-                "olympix.catalogue.reference_ttl", "olympix.session.lifetime"):
+                "olympix.catalogue.reference_ttl", "olympix.session.lifetime",
+                *ANOMALY_SETTINGS):
         try:
             result[key] = int(result[key])
         except (TypeError, ValueError):
             raise SettingsError(f"setting {key!r} must be an integer") from None
+    for key in ANOMALY_SETTINGS:
+        if result[key] < 1:  # 0 would make every device, account and address an anomaly
+            raise SettingsError(f"setting {key!r} must be at least 1")
     result["olympix.session.secure"] = asbool(result["olympix.session.secure"])
     try:
         result["olympix.trusted_proxies.parsed"] = parse_proxies(result["olympix.trusted_proxies"])

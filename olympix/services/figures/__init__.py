@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from ..clock import now, paris_day
 from .alerts import alerts, send_alerts
-from .anomalies import anomalies, anomalies_per_day, anomalies_per_venue, payment_bursts
+from .anomalies import anomalies, anomalies_per_day, anomalies_per_venue
+from .signals import payment_bursts, signals
 from .audience import attendance, connections_per_day, inside_now, seats_left
 from .period import Period, default_period, parse_period
 from .sales import resales_per_day, sales_per_day, sales_per_event, sales_per_offer, sales_per_sport
@@ -16,7 +17,7 @@ from .tables import ANOMALY_NAMES, TABLES, cell_text
 
 __all__ = ["ANOMALY_NAMES", "Period", "TABLES", "all_tables", "cell_text", "default_period",
            "parse_period", "table", "totals", "glance", "sales_per_day", "connections_per_day",
-           "anomalies_per_day", "inside_now", "send_alerts"]
+           "anomalies_per_day", "inside_now", "send_alerts", "payment_bursts", "signals"]
 
 # --- everything at once ---------------------------------------------------
 
@@ -41,11 +42,11 @@ def table(request, name, period):
 
 
 def all_tables(request, period):
-    bursts = payment_bursts(request, period)
+    found = signals(request, period)  # once for the three anomalies tables
     out = {}
     for name, compute in COMPUTE.items():
-        if name in ("anomalies_per_day", "anomalies"):
-            out[name] = compute(request, period, bursts=bursts)
+        if name in ("anomalies_per_day", "anomalies_per_venue", "anomalies"):
+            out[name] = compute(request, period, found=found)
         else:
             out[name] = compute(request, period)
     return out

@@ -1,21 +1,18 @@
 """The anomalies (the key risk indicator): forged and repeated scans, wrong places,
-codes voided by wrong tries, bursts of declined payments."""
+codes voided by wrong tries, and the series of signals.py (brute force, bots' bursts,
+repeated lapses)."""
 from __future__ import annotations
 
-from collections import defaultdict
-from datetime import timedelta
-
-from sqlalchemy import and_, func, select
+from sqlalchemy import func, select
 
 from ...i18n import PARIS, _
-from ...models import Order, Payment, Ticket, User, Venue, VerificationCode
+from ...models import Ticket, User, Venue, VerificationCode
 from ...models.gate import Gate, Scan
 from ..clock import paris_day
 from .period import bucket_day, hour_bucket, in_period
-from .tables import ANOMALY_EXPLANATIONS, ANOMALY_KINDS, REPLACED_REASONS, SCAN_ANOMALIES, SCAN_KINDS
+from .signals import describe, signals
+from .tables import ANOMALY_EXPLANATIONS, ANOMALY_KINDS, REPLACED_REASONS, SCAN_ANOMALIES, VENUE_KINDS
 
-BURST_WINDOW = timedelta(minutes=10)  # declined payments from one account…
-BURST_MIN = 3  # …at least this many within the window
 DETAILS_LIMIT = 2000
 
 # --- anomalies (the KRI) --------------------------------------------------
@@ -40,8 +37,9 @@ def _scan_anomaly_counts(db, period):
     return [(b, scan_kind(reason, state_reason), count) for b, reason, state_reason, count in rows]
 
 
-def anomalies_per_venue(request, period):
-    """The gates' anomalies of the period per venue (what happens online has no venue)."""
+def anomalies_per_venue(request, period, found=None):
+    """The anomalies of the period per venue: a scan's gate's, a burst's event's (a lapse or a code has none)."""
+    found = signals(request, period) if found is None else found
     rows = request.dbsession.execute(
         select(Venue.name_fr, Venue.name_en, Scan.reason, Ticket.state_reason, func.count(Scan.id))
         .join(Gate, Gate.id == Scan.gate_id).join(Venue, Venue.id == Gate.venue_id)
@@ -51,10 +49,14 @@ def anomalies_per_venue(request, period):
     ).all()
     lang = request.locale_name
     venues = {}
-    for name_fr, name_en, reason, state_reason, count in rows:
+    counts = [(name_fr, name_en, scan_kind(reason, state_reason), count)
+              for name_fr, name_en, reason, state_reason, count in rows]
+    counts += [(s["venue_fr"], s["venue_en"], s["kind"], 1) for s in found if s["kind"] in VENUE_KINDS
+               and s["venue_fr"] is not None]
+    for name_fr, name_en, kind, count in counts:
         name = name_fr if lang == "fr" else name_en
-        row = venues.setdefault(name, dict({k: 0 for k in SCAN_KINDS}, venue=name, total=0))
-        row[scan_kind(reason, state_reason)] += int(count)
+        row = venues.setdefault(name, dict({k: 0 for k in VENUE_KINDS}, venue=name, total=0))
+        row[kind] += int(count)
         row["total"] += int(count)
     return sorted(venues.values(), key=lambda r: (-r["total"], r["venue"]))
 
@@ -68,46 +70,7 @@ def _voided_code_counts(db, period):
     ).all()
 
 
-def payment_bursts(request, period):
-    """Runs of ≥ BURST_MIN declined payments of one account within BURST_WINDOW.
-
-    A burst is dated by its first payment (which falls in the period). SQL
-    keeps only accounts with enough failures; the runs are found in Python.
-    """
-    db = request.dbsession
-    window = and_(Payment.created_at >= period.start - BURST_WINDOW, Payment.created_at < period.end)
-    suspects = select(Order.user_id).join(Payment, Payment.order_id == Order.id) \
-        .where(Payment.status == "failed", window) \
-        .group_by(Order.user_id).having(func.count(Payment.id) >= BURST_MIN)
-    rows = db.execute(
-        select(Order.user_id, User.email, Payment.created_at, Payment.amount_cents, Payment.failure_reason)
-        .join(Order, Order.id == Payment.order_id).join(User, User.id == Order.user_id)
-        .where(Payment.status == "failed", window, Order.user_id.in_(suspects))
-        .order_by(Order.user_id, Payment.created_at, Payment.id)
-    ).all()
-    by_user = defaultdict(list)
-    for row in rows:
-        by_user[(row.user_id, row.email)].append(row)
-    bursts = []
-    for (user_id, email), failures in by_user.items():
-        i = 0
-        while i < len(failures):
-            j = i
-            while j + 1 < len(failures) and failures[j + 1].created_at - failures[i].created_at <= BURST_WINDOW:
-                j += 1
-            run = failures[i:j + 1]
-            if len(run) >= BURST_MIN:
-                if period.start <= run[0].created_at < period.end:
-                    bursts.append({"at": run[0].created_at, "user_id": user_id, "email": email,
-                                   "count": len(run), "last_at": run[-1].created_at,
-                                   "reasons": sorted({r.failure_reason or "" for r in run} - {""})})
-                i = j + 1
-            else:
-                i += 1
-    return sorted(bursts, key=lambda b: b["at"])
-
-
-def anomalies_per_day(request, period, bursts=None):
+def anomalies_per_day(request, period, found=None):
     db = request.dbsession
     days = {day: dict({k: 0 for k in ANOMALY_KINDS}, day=day, total=0) for day in period.days}
 
@@ -120,12 +83,12 @@ def anomalies_per_day(request, period, bursts=None):
         add(bucket_day(bucket), kind, count)
     for bucket, count in _voided_code_counts(db, period):
         add(bucket_day(bucket), "code_voided", count)
-    for burst in bursts if bursts is not None else payment_bursts(request, period):
-        add(paris_day(burst["at"]), "payment_burst", 1)
+    for signal in signals(request, period) if found is None else found:
+        add(paris_day(signal["at"]), signal["kind"], 1)
     return list(days.values())
 
 
-def anomalies(request, period, bursts=None, limit=DETAILS_LIMIT):
+def anomalies(request, period, found=None, limit=DETAILS_LIMIT):
     """Every anomaly of the period with what an investigator needs, newest first."""
     translate = request.localizer.translate
     db = request.dbsession
@@ -176,13 +139,9 @@ def anomalies(request, period, bursts=None, limit=DETAILS_LIMIT):
         out.append({"at": at, "kind": "code_voided", "explanation": translate(ANOMALY_EXPLANATIONS["code_voided"]),
                     "details": translate(_("%(email)s · %(channel)s code (%(purpose)s)")) % {
                         "email": email, "channel": channel, "purpose": purpose}})
-    for burst in bursts if bursts is not None else payment_bursts(request, period):
-        details = translate(_("%(email)s · %(count)s declined payments until %(last)s")) % {
-            "email": burst["email"], "count": burst["count"],
-            "last": burst["last_at"].astimezone(PARIS).strftime("%H:%M")}
-        if burst["reasons"]:
-            details += " · " + ", ".join(burst["reasons"])
-        out.append({"at": burst["at"], "kind": "payment_burst", "details": details,
-                    "explanation": translate(ANOMALY_EXPLANATIONS["payment_burst"])})
+    for signal in signals(request, period) if found is None else found:
+        out.append({"at": signal["at"], "kind": signal["kind"],
+                    "details": describe(translate, signal, request.locale_name),
+                    "explanation": translate(ANOMALY_EXPLANATIONS[signal["kind"]])})
     out.sort(key=lambda row: row["at"], reverse=True)
     return out[:limit]

@@ -76,6 +76,13 @@ def hour_bucket(dbsession, column):
     return func.date_format(column, "%Y-%m-%d %H")
 
 
+def minute_bucket(dbsession, column):
+    """``YYYY-MM-DD HH:MM`` of a UTC timestamp column, on MariaDB and SQLite."""
+    if dbsession.get_bind().dialect.name == "sqlite":
+        return func.strftime("%Y-%m-%d %H:%M", column)
+    return func.date_format(column, "%Y-%m-%d %H:%i")
+
+
 def bucket_day(bucket):
     """The Paris day of a ``YYYY-MM-DD HH`` UTC bucket."""
     return paris_day(datetime.strptime(bucket, "%Y-%m-%d %H").replace(tzinfo=timezone.utc))

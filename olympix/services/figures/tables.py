@@ -25,14 +25,20 @@ SCAN_ANOMALIES = {
 }
 #: The ticket's state reasons that mean "replaced by a new ticket" (services/tickets.reissue, resale).
 REPLACED_REASONS = ("transfer", "reissue", "revendu", "resold")
-ANOMALY_KINDS = ("forged", "retired_key", "repeated", "wrong_place", "screenshot", "printed_phone_only", "deactivated",
-                 "transferred", "double_offline", "code_voided", "payment_burst")
-SCAN_KINDS = ANOMALY_KINDS[:-2]
+#: The kinds of the scan journal, one scan each.
+SCAN_KINDS = ("forged", "retired_key", "repeated", "wrong_place", "screenshot", "printed_phone_only", "deactivated",
+              "transferred", "double_offline")
+#: The kinds found in a series of rows (signals.py): one per device and minute, account or address and burst…
+SERIES_KINDS = ("brute_force", "hold_burst", "purchase_burst", "repeated_lapses", "payment_burst")
+#: What has a venue: a scan's gate, a burst's first order's event (a lapse, a code or a payment has none).
+VENUE_KINDS = SCAN_KINDS + ("brute_force", "hold_burst", "purchase_burst")
+ANOMALY_KINDS = SCAN_KINDS + ("code_voided",) + SERIES_KINDS
 #: How many of a kind in one day raise an alert on the back office's home
 #: (a handful of repeats is ordinary at a stadium; one double admission is not).
 ALERT_THRESHOLDS = {"forged": 20, "retired_key": 20, "repeated": 50, "wrong_place": 50, "screenshot": 5, "printed_phone_only": 10,
                     "deactivated": 10, "transferred": 5, "double_offline": 1, "code_voided": 10,
-                    "payment_burst": 3}
+                    "payment_burst": 3, "brute_force": 1, "hold_burst": 3, "purchase_burst": 3,
+                    "repeated_lapses": 5}
 #: One sentence per kind: what it probably means and what to do.
 ANOMALY_EXPLANATIONS = {
     "forged": _("A code no ticket has: forged, altered or under a retired key. Keep the person at the gate "
@@ -54,6 +60,14 @@ ANOMALY_EXPLANATIONS = {
     "code_voided": _("A verification code voided after wrong tries: someone guessing codes. Watch the account."),
     "payment_burst": _("Declined payments in a row from one account: card testing or a bot. Look at the "
                        "account and its orders."),
+    "brute_force": _("Many codes refused at one device within a minute: someone is trying codes, or a "
+                     "scanner misreads. Check the device and the agent."),
+    "hold_burst": _("Many holds within minutes from one account or one address: a bot keeping seats off "
+                    "sale. Look at the accounts and their orders."),
+    "purchase_burst": _("Many purchases within minutes from one account or one address: a bot buying to "
+                        "resell. Check the orders and their holders before the session."),
+    "repeated_lapses": _("Holds of one account running out unpaid again and again: seats kept off sale by "
+                         "re-holding. Look at the account."),
 }
 
 
@@ -117,10 +131,11 @@ TABLES = {t.name: t for t in (
         Column("deactivated", ANOMALY_NAMES["deactivated"], "int"),
         Column("transferred", ANOMALY_NAMES["transferred"], "int"),
         Column("double_offline", ANOMALY_NAMES["double_offline"], "int"),
+        *(Column(kind, ANOMALY_NAMES[kind], "int") for kind in SERIES_KINDS if kind != "payment_burst"),
         Column("total", _("Total"), "int"))),
-    Table("anomalies_per_venue", _("Anomalies at the gates, per venue"), (
+    Table("anomalies_per_venue", _("Anomalies per venue"), (
         Column("venue", _("Venue")),
-        *(Column(kind, ANOMALY_NAMES[kind], "int") for kind in SCAN_KINDS),
+        *(Column(kind, ANOMALY_NAMES[kind], "int") for kind in VENUE_KINDS),
         Column("total", _("Total"), "int"))),
     Table("anomalies", _("Anomalies in detail"), (
         Column("at", _("When"), "datetime"), Column("kind", _("Anomaly")),

@@ -6,12 +6,16 @@ with a sentence saying what it probably means.
 """
 import csv
 import io
+import secrets
 from datetime import timedelta
 
 import pytest
+import webtest
 from sqlalchemy.orm import Session
 
-from olympix.models import Ticket
+from olympix.gate import tokens
+from olympix.models import Order, OrderLine, Ticket, User
+from olympix.models.gate import Gate
 from olympix.services.clock import paris_day
 from olympix.services.figures import TABLES
 from tests.functional.gate.test_api import api  # noqa: F401 (the fixture)
@@ -20,6 +24,10 @@ from tests.functional.helpers import csrf_of, in_request, sign_in
 
 SCAN_KINDS = ("forged", "retired_key", "repeated", "wrong_place", "screenshot", "printed_phone_only", "deactivated",
               "transferred", "double_offline")
+#: What bot_session adds: found in series of rows (services/figures/signals.py).
+SERIES_KINDS = ("brute_force", "hold_burst", "purchase_burst", "repeated_lapses")
+#: …of which these count at a venue (the gate's, the burst's event's).
+SERIES_AT_VENUE = ("brute_force", "hold_burst", "purchase_burst")
 
 
 def read_csv(client, table, day):
@@ -56,6 +64,46 @@ def fraud_session(api, world, clock, testapp):
     assert synced["results"][0]["reason"] == "double_offline"
 
 
+def orders(world, email, count, *, address, start, step, state="held", paid=False):
+    """``count`` orders of the account ``email`` (made if new) for today's stadium session, ``step`` apart."""
+    with Session(world.engine) as s, s.begin():
+        user = s.query(User).filter_by(email=email).one()
+        line = s.get(OrderLine, world.ids["line"])
+        for n in range(count):
+            at = start + n * step
+            order = Order(reference=f"B{secrets.token_hex(6)}", user_id=user.id, state=state, total_cents=4500,
+                          created_at=at, held_until=at + timedelta(minutes=10), paid_at=at if paid else None,
+                          client_address=address)
+            order.lines.append(OrderLine(event_id=line.event_id, offer_id=line.offer_id, quantity=1, seats=1,
+                                         unit_price_cents=4500))
+            s.add(order)
+
+
+def bot_session(app, world, clock, make_user, agent_id):
+    """One of each series kind: a device trying codes, a holding bot, a buying bot, an account re-holding."""
+    now = clock.now()
+
+    def issue(request):
+        gate = request.dbsession.get(Gate, world.gate_ids["a2"])
+        return tokens.issue_token(request, gate, request.dbsession.get(User, agent_id), "lecteur-7")[1]
+
+    device = webtest.TestApp(app, extra_environ={"HTTP_HOST": "localhost", "HTTP_ACCEPT_LANGUAGE": "fr"})
+    token = in_request(app, issue)
+    for n in range(10):  # codes typed at random: none even reads as a code
+        answer = device.post_json("/api/gate/scans", {"code": f"OX{n:04d}"},
+                                  headers={"Authorization": f"Bearer {token}"}).json
+        assert answer["reason"] == "unreadable"
+    make_user("holder-bot@example.test", first_name="Bot", last_name="Holder")
+    orders(world, "holder-bot@example.test", 5, address="198.51.100.7", start=now, step=timedelta(minutes=2))
+    for n in range(10):  # ten throwaway accounts, one purchase each, from one address
+        make_user(f"buyer-bot-{n}@example.test")
+        orders(world, f"buyer-bot-{n}@example.test", 1, address="203.0.113.9", start=now + n * timedelta(seconds=30),
+               step=timedelta(0), state="paid", paid=True)
+    make_user("reholder@example.test")
+    orders(world, "reholder@example.test", 3, address="192.0.2.4", start=now, step=timedelta(seconds=20),
+           state="expired")
+
+
 @pytest.fixture
 def manager(testapp, make_user):
     make_user("manager@example.test", role="manager", first_name="Mia", last_name="Manager")
@@ -68,23 +116,41 @@ def manager(testapp, make_user):
     return as_manager
 
 
-def test_each_kind_is_counted_once_and_explained(api, world, clock, testapp, manager):
+def test_each_kind_is_counted_once_and_explained(api, world, clock, testapp, manager, app, make_user):
     fraud_session(api, world, clock, testapp)
+    bot_session(app, world, clock, make_user, api.agent_id)
+    kinds = SCAN_KINDS + SERIES_KINDS
     client = manager()
     day = paris_day(clock.now()).isoformat()
     (per_day,) = read_csv(client, "anomalies_per_day", day)
-    assert {kind: per_day[kind] for kind in SCAN_KINDS} == {kind: "1" for kind in SCAN_KINDS}
-    assert per_day["total"] == str(len(SCAN_KINDS))
+    assert {kind: per_day[kind] for kind in kinds} == {kind: "1" for kind in kinds}
+    assert per_day["total"] == str(len(kinds))
     (stadium,) = read_csv(client, "anomalies_per_venue", day)
-    assert stadium["venue"] == "Stade de France" and stadium["total"] == str(len(SCAN_KINDS))
-    assert all(stadium[kind] == "1" for kind in SCAN_KINDS)
+    at_venue = SCAN_KINDS + SERIES_AT_VENUE
+    assert stadium["venue"] == "Stade de France" and stadium["total"] == str(len(at_venue))
+    assert all(stadium[kind] == "1" for kind in at_venue)
     details = read_csv(client, "anomalies", day)
-    assert len(details) == len(SCAN_KINDS)
-    for row in details:
-        assert "Stade de France" in row["details"] and "Karim Diallo" in row["details"], row
-        assert row["explanation"].endswith("."), row
+    assert len(details) == len(kinds)
     explained = {row["kind"]: row for row in details}
-    assert len(explained) == len(SCAN_KINDS)  # each kind has its own name
+    assert len(explained) == len(kinds)  # each kind has its own name
+    for row in details:
+        assert row["explanation"].endswith("."), row
+    online = ("Rafale de réservations (robot)", "Rafale d'achats (robot)", "Réservations expirées à répétition")
+    for row in details:
+        if row["kind"] in online:
+            continue  # no gate, no agent
+        assert "Stade de France" in row["details"] and "Karim Diallo" in row["details"], row
+    brute = explained["Refus en série sur un appareil (force brute)"]
+    assert "Porte B" in brute["details"] and "appareil lecteur-7" in brute["details"]
+    assert "10 scans refusés" in brute["details"] and "quelqu'un essaie des codes" in brute["explanation"]
+    holds = explained["Rafale de réservations (robot)"]
+    assert "compte holder-bot@example.test" in holds["details"] and "5 réservations" in holds["details"]
+    assert "Stade de France" in holds["details"] and "robot" in holds["explanation"]
+    purchases = explained["Rafale d'achats (robot)"]
+    assert "adresse 203.0.113.9" in purchases["details"] and "10 comptes" in purchases["details"]
+    assert "10 achats" in purchases["details"]
+    lapses = explained["Réservations expirées à répétition"]
+    assert "compte reholder@example.test" in lapses["details"] and "3 réservations expirées" in lapses["details"]
     screenshot = explained["Code téléphone périmé (capture d'écran)"]
     assert "capture d'écran" in screenshot["explanation"] and "porteur Marie Dupont" in screenshot["details"]
     double = explained["Double admission hors ligne"]
@@ -93,7 +159,7 @@ def test_each_kind_is_counted_once_and_explained(api, world, clock, testapp, man
     transferred = explained["Ancien code d'un billet cédé"]
     assert "Seul le nouveau billet" in transferred["explanation"]
     page = client.get(f"/backoffice/figures?from={day}&to={day}")
-    assert "Anomalies aux portes, par site" in page.text and "Ce que cela signifie sans doute" in page.text
+    assert "Anomalies par site" in page.text and "Ce que cela signifie sans doute" in page.text
 
 
 def test_a_double_admission_alerts_the_back_office_home(api, world, clock, testapp, manager):
@@ -117,3 +183,20 @@ def test_managers_get_one_e_mail_per_kind_over_its_threshold(api, world, clock, 
     assert "Deux portes ont admis" in mailbox.text(message)
     assert in_request(app, figures.send_alerts) == 0  # once per kind and day
     assert len(mailbox.to("manager@example.test")) == 1
+
+
+def test_a_brute_force_alerts_at_once_and_nothing_under_the_threshold(api, world, clock, testapp, manager, app,
+                                                                      make_user):
+    for n in range(9):  # nine refusals in a minute: a confused holder, not an attack
+        assert api(f"OX{n:04d}")["reason"] == "unreadable"
+    clock.advance(minutes=1)
+    assert api("OX0100")["reason"] == "unreadable"  # the tenth, a minute later: another window
+    client = manager()
+    day = paris_day(clock.now()).isoformat()
+    (per_day,) = read_csv(client, "anomalies_per_day", day)
+    assert per_day["brute_force"] == "0"
+    assert client.get("/backoffice/").html.select_one(".anomaly-alerts") is None
+    bot_session(app, world, clock, make_user, api.agent_id)
+    alert = manager().get("/backoffice/").html.select_one(".anomaly-alerts")
+    assert alert is not None and "force brute" in alert.text
+    assert "Rafale d'achats" not in alert.text  # 1 of 3: under its threshold
