@@ -7,6 +7,7 @@ from datetime import datetime
 
 import pytest
 from alembic import command
+from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
@@ -188,7 +189,7 @@ def test_without_the_data_keys_it_stops_with_a_clear_message_and_runs_again_with
     assert [tuple(row[1:]) for row in rows] == HOLDERS
     assert revision_of(url) == "0014"
     upgrade(url, data_keys=KEYS)
-    assert revision_of(url) == "0015"
+    assert revision_of(url) == ScriptDirectory.from_config(alembic_config(url)).get_current_head()
     first = raw_rows(url, "tickets", ("attendee_first_name",))[0][1]
     assert atrest.unseal(KEYS, first, "tickets.attendee_first_name") == "Zoé".encode()
 
