@@ -178,7 +178,7 @@ def _shown(tables):
 
 #: Tables with a column per kind: the page shows only the kinds seen in the
 #: period (a dozen kinds of anomaly do not fit 1280 px); the CSV has them all.
-PER_KIND = ("anomalies_per_day",)
+PER_KIND = ("anomalies_per_day", "anomalies_per_venue")
 
 
 def _page_specs(tables):
