@@ -76,10 +76,13 @@ class StatementCounter:
                 data = source.recv(65536)
                 if not data:
                     break
-                target.sendall(data)
                 if buffer is not None:
+                    # Counted before it is relayed: by the time the
+                    # application has MariaDB's answer, its statement is in
+                    # the counts (a snapshot right after a request sees it).
                     buffer += data
                     self._parse(buffer)
+                target.sendall(data)
         except OSError:
             pass
         finally:
