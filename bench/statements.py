@@ -39,9 +39,11 @@ def main(argv=None):
     p.add_argument("--json")
     p.add_argument("--keep", action="store_true")
     p.add_argument("--show", action="append", default=[], metavar="FLOW",
-                   help="print the statements of the flows whose name contains FLOW (e.g. --show 'event page')")
+                   help="print the statements of the flows whose name contains FLOW (e.g. --show 'event page'); "
+                        "--show steps: those of each step of the purchase")
     args = p.parse_args(argv)
     flows, steps = {}, collections.defaultdict(collections.Counter)
+    step_texts = collections.defaultdict(collections.Counter)
     with Run("statements", keep=args.keep) as run:
         counter = StatementCounter()
         run.callback(counter.close)
@@ -77,12 +79,13 @@ def main(argv=None):
 
         def purchase(i):
             kind, seats = MIX[i % 3]
-            last = [counter.snapshot()]
+            last = [counter.snapshot(), counter.text_snapshot()]
 
             def after(step):
-                now = counter.snapshot()
+                now, texts = counter.snapshot(), counter.text_snapshot()
                 steps[step].update(difference(now, last[0]))
-                last[0] = now
+                step_texts[step].update(difference(texts, last[1]))
+                last[0], last[1] = now, texts
 
             _flows.purchase(client, app.base, event["slug"], None, event["offers"][kind], seats,
                             timer=_flows.Timer(after_step=after))
@@ -136,6 +139,11 @@ def main(argv=None):
             print(f"\n{name}: each statement, per flow")
             for statement, n in f["statements"].items():
                 print(f"  {n:5.1f}  {statement[:160]}")
+    if any(wanted in "purchase steps" for wanted in args.show):
+        for step, texts in step_texts.items():
+            print(f"\npurchase step {step}: each statement, per flow")
+            for statement, n in texts.most_common():
+                print(f"  {n / args.repeat:5.1f}  {statement[:160]}")
     report["tables"] = {"flows": rows, "purchase_steps": step_rows}
     write_json("statements", report, args.json)
 

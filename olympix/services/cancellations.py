@@ -52,8 +52,10 @@ def cancel_order(request, order, actor, reason=STAFF_REASON, refund_reason=Refun
     return outcome
 
 
-def self_cancel_until(request, order):
-    """Until when the buyer may cancel ``order`` themselves, or None when they may not (now or ever)."""
+def self_cancel_until(request, order, order_tickets=None):
+    """Until when the buyer may cancel ``order`` themselves, or None when they may not (now or ever).
+
+    ``order_tickets``: the order's tickets, when the caller has read them already."""
     if order.state != OrderState.PAID or not order.lines:
         return None
     events = [line.event for line in order.lines]
@@ -63,7 +65,9 @@ def self_cancel_until(request, order):
         hours=request.registry.settings["olympix.booking.self_cancel_before"])
     if now(request) >= until:
         return None
-    if any(t.state not in tickets.LIVE_STATES for t in tickets.tickets_of_order(request, order.id)):
+    if order_tickets is None:
+        order_tickets = tickets.tickets_of_order(request, order.id)
+    if any(t.state not in tickets.LIVE_STATES for t in order_tickets):
         return None  # a ticket used, cancelled or replaced: staff decide
     return until
 

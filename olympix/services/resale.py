@@ -90,34 +90,62 @@ def listing_of(request, ticket):
         .where(ResaleListingTicket.ticket_id == ticket.id, ResaleListing.state.in_(LIVE_LISTINGS)))
 
 
-def can_list(request, ticket):
-    """Whether the owner may list ``ticket`` now (live, before the deadline, not listed)."""
+def listings_of(request, some_tickets):
+    """``{ticket id: the live listing holding it}`` for ``some_tickets``, in one query."""
+    ids = [t.id for t in some_tickets]
+    if not ids:
+        return {}
+    return dict(request.dbsession.execute(
+        select(ResaleListingTicket.ticket_id, ResaleListing)
+        .join(ResaleListing, ResaleListingTicket.listing_id == ResaleListing.id)
+        .where(ResaleListingTicket.ticket_id.in_(ids), ResaleListing.state.in_(LIVE_LISTINGS))).all())
+
+
+def _listed(request, ticket, listed):
+    return listing_of(request, ticket) if listed is None else listed.get(ticket.id)
+
+
+def can_list(request, ticket, listed=None):
+    """Whether the owner may list ``ticket`` now (live, before the deadline, not listed).
+
+    ``listed``: ``listings_of`` a set of tickets holding this one (else it is read)."""
     return (ticket.state in tickets.LIVE_STATES and now(request) < deadline(request, ticket.event)
-            and face_value(ticket) > 0 and listing_of(request, ticket) is None)
+            and face_value(ticket) > 0 and _listed(request, ticket, listed) is None)
 
 
-def listable_pack(request, ticket):
-    """The live tickets of ``ticket``'s pack if its owner may list them as one now, else None."""
-    pack = pack_of(request, ticket)
+def listable_pack(request, ticket, listed=None, order_tickets=None):
+    """The live tickets of ``ticket``'s pack if its owner may list them as one now, else None.
+
+    ``listed`` as for ``can_list``; ``order_tickets``: every ticket of its order, if already read."""
+    pack = pack_of(request, ticket, order_tickets)
     live = [t for t in pack if t.state in tickets.LIVE_STATES]
     if len(live) < 2 or any(t.state == TicketState.SCANNED for t in pack) or pack_price(live) <= 0:
         return None
-    if now(request) >= deadline(request, ticket.event) or any(listing_of(request, t) for t in live):
+    if now(request) >= deadline(request, ticket.event) or any(_listed(request, t, listed) for t in live):
         return None
     return live
 
 
-def listable_packs(request, order_tickets):
-    """``[(first ticket, seats, price)]``: the packs among ``order_tickets`` their owner may list now."""
+def order_resale(request, order_tickets):
+    """What an order's page offers for resale, from ``order_tickets`` (all of the order's), in one query.
+
+    Returns ``({ticket id: (its live listing or None, whether it may be
+    listed now)}, [(first ticket, seats, price)])`` for the live tickets its
+    buyer still holds, and the packs they may list whole.
+    """
+    held = [t for t in order_tickets if t.state in tickets.LIVE_STATES and t.owner_id == t.order.user_id]
+    listed = listings_of(request, held)
+    each = {t.id: (listed.get(t.id), can_list(request, t, listed)) for t in held}
     packs, seen = [], set()
-    for ticket in order_tickets:
-        if ticket.id in seen or ticket.owner_id != ticket.order.user_id:
+    for ticket in held:
+        if ticket.id in seen:
             continue
-        live = listable_pack(request, ticket)
-        seen.update(t.id for t in pack_of(request, ticket))
+        pack = pack_of(request, ticket, order_tickets)
+        seen.update(t.id for t in pack)
+        live = listable_pack(request, ticket, listed, order_tickets)
         if live:
             packs.append((live[0], len(live), pack_price(live)))
-    return packs
+    return each, packs
 
 
 def _history(request, ticket_id, state, reason, actor_id):

@@ -16,8 +16,11 @@ def face_value(ticket):
     return line.unit_price_cents // line.seats_per_unit if line is not None else 0
 
 
-def pack_of(request, ticket):
+def pack_of(request, ticket, order_tickets=None):
     """The current ticket of each seat of ``ticket``'s Duo/Family pack, in seat order ([ticket] for a Solo).
+
+    ``order_tickets``: every ticket of ``ticket``'s order, when the caller has
+    read them already (else its line's are read).
 
     A line of ``quantity`` packs minted its tickets seat after seat (one per
     attendee, in order): the n-th minted belongs to pack n // seats. A
@@ -27,8 +30,11 @@ def pack_of(request, ticket):
     line = ticket.order_line
     if line is None or line.seats_per_unit < 2:
         return [ticket]
-    rows = request.dbsession.scalars(select(Ticket).where(
-        Ticket.order_id == ticket.order_id, Ticket.order_line_id == line.id).order_by(Ticket.id)).all()
+    if order_tickets is None:
+        rows = request.dbsession.scalars(select(Ticket).where(
+            Ticket.order_id == ticket.order_id, Ticket.order_line_id == line.id).order_by(Ticket.id)).all()
+    else:
+        rows = sorted((t for t in order_tickets if t.order_line_id == line.id), key=lambda t: t.id)
     by_id = {row.id: row for row in rows}
 
     def first_of_seat(row):

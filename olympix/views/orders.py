@@ -37,20 +37,23 @@ def my_orders(context, request):
 
 def order_page(request, order):
     """What the order page shows, whatever form comes with it."""
+    # A held order has no tickets yet (they are minted when it is paid).
+    held = order.state == OrderState.HELD
+    order_tickets = [] if held else ticket_service.tickets_of_order(request, order.id)
     tickets = [(t, t.state in ticket_service.LIVE_STATES, ticket_service.is_visible(request, t.event))
-               for t in ticket_service.tickets_of_order(request, order.id)]
+               for t in order_tickets]
     paid = next((p for p in order.payments if p.status in (PaymentStatus.PAID, PaymentStatus.REFUNDED)), None)
     last = order.payments[-1] if order.payments else None
+    # Each live ticket's resale: (its open or held listing, whether it may be
+    # listed now); the Duo/Family packs that may be listed whole: (first
+    # ticket, seats, price).
+    each, packs = resale.order_resale(request, order_tickets)
     return {
         "order": order, "lines": order.lines, "payment": paid, "tickets": tickets,
         "refunds": refunds.refunds_of_order(request, order.id),
-        "self_cancel_until": cancellations.self_cancel_until(request, order),
-        # Each live ticket's resale: (its open or held listing, whether it may be listed now).
-        "resale": {t.id: (resale.listing_of(request, t), resale.can_list(request, t))
-                   for t, live, _visible in tickets if live and t.owner_id == order.user_id},
-        # The Duo/Family packs that may be listed whole: (first ticket, seats, price).
-        "resale_packs": resale.listable_packs(request, [t for t, live, _visible in tickets if live]),
-        "held": order.state == OrderState.HELD, "paid": order.state == OrderState.PAID,
+        "self_cancel_until": cancellations.self_cancel_until(request, order, order_tickets),
+        "resale": each, "resale_packs": packs,
+        "held": held, "paid": order.state == OrderState.PAID,
         "expired": order.state == OrderState.EXPIRED,
         "waiting": last is not None and last.status == PaymentStatus.OPEN,
         "all_visible": all(visible for _t, _live, visible in tickets),

@@ -15,6 +15,7 @@ import pytest
 import webtest
 
 from tests.factories import catalogue
+from tests.factories.orders import paid_order
 from tests.functional.helpers import sign_in
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "..", "bench"))
@@ -106,3 +107,28 @@ def test_the_search_page_is_one_query_and_its_offers(counted, testapp, dbsession
         assert "page 2" in last.text or "page 2 sur 2" in last.text
     finally:
         settings["olympix.catalogue.reference_ttl"] = saved
+
+
+def test_an_order_page_costs_the_same_statements_whatever_its_tickets(counted, testapp, make_user, dbsession,
+                                                                      clock):
+    """The tickets' listings, packs and states are read once for the whole order, not once per ticket."""
+    app, counter = counted
+    event = catalogue.event(dbsession, clock.now() + timedelta(days=20), capacity=100)
+    dbsession.commit()
+    buyer = make_user("grace@example.test")
+    solo = paid_order(app, event, buyer, offer="solo")
+    family = paid_order(app, event, buyer, offer="family")  # 4 tickets, one pack
+    client = webtest.TestApp(app, extra_environ=HOST)
+    sign_in(client, "grace@example.test")
+    client.get(f"/orders/{solo}")  # warm
+    costs = {}
+    for reference, seats in ((solo, 1), (family, 4)):
+        page, statements = count(counter, lambda: client.get(f"/orders/{reference}"))
+        assert page.status_int == 200 and page.text.count("/tickets/") >= seats, reference
+        print(reference, dict(statements))
+        costs[seats] = statements
+    assert costs[4] == costs[1], costs
+    # The session and its user; the order with its lines, their event and
+    # offer; its tickets, attendees, payments, refunds; the live listings
+    # of its tickets (one query); the end of the transaction.
+    assert sum(costs[4].values()) <= 8, costs
