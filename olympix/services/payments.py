@@ -169,10 +169,15 @@ def returned(request, order, params):
         log.warning("cannot reach the provider about %s", session_id, exc_info=True)
         state = None if status == PaymentStatus.PAID else CheckoutState(status=status,
                                                                        amount=payment.amount_cents)
-    if state is not None:
-        _apply(request, payment, state)
-    request.dbsession.refresh(payment)
-    request.dbsession.refresh(order)
+    # A payment already paid or refunded in this request's snapshot has
+    # nothing left to record (``_apply`` would change no row).
+    if state is not None and payment.status in UNPAID_STATUSES:
+        if _apply(request, payment, state) == Outcome.DUPLICATE:
+            # Recorded meanwhile by another request (the notification), after
+            # this one's first read: its REPEATABLE READ snapshot still shows
+            # the order held. Read what is committed now (a locking read).
+            request.dbsession.refresh(payment, with_for_update={"read": True})
+            request.dbsession.refresh(order, with_for_update={"read": True})
     booking.refresh(request, order)
     if order.state == OrderState.PAID:
         return Returned(Verdict.CONFIRMED)

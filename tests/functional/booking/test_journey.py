@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from olympix.models import Event, Order, Payment, Ticket, TicketHistory
 from olympix.scripts.booking import sweep_holds
-from olympix.services.payment_gateway import sign_notification
+from olympix.services.payment_gateway import SandboxPaymentGateway, sign_notification
 from tests.functional.booking.journey import (
     CARD_DECLINED,
     CARD_DELAYED,
@@ -261,3 +261,29 @@ def test_paid_notification_for_another_currency_or_order_is_refunded(testapp, bu
     assert dbsession.scalar(select(Order.state)) != "paid"
     assert dbsession.scalar(select(func.count(Ticket.id))) == 0
     assert dbsession.scalar(select(Payment.status)) == "refunded"
+
+
+def test_a_return_that_the_notification_overtakes_says_paid(testapp, buyer, make_event, sandbox, dbsession,
+                                                            mariadb, monkeypatch):
+    """The notification commits while the return is asking the provider (after the return's first read).
+
+    The return's snapshot (REPEATABLE READ) still shows the order held and the
+    payment open; its own UPDATE then finds the payment paid by the
+    notification. It must say "paid", not "declined", and mint nothing more.
+    """
+    sandbox_client, pay_app = sandbox
+    event = make_event(capacity=10)
+    _page, to_provider = hold_and_pay_page(testapp, event)
+    asked = SandboxPaymentGateway.get_checkout
+
+    def notification_first(self, session_id):
+        pay_app.notifier.join(5)  # delivered to olympix and committed meanwhile
+        return asked(self, session_id)
+
+    monkeypatch.setattr(SandboxPaymentGateway, "get_checkout", notification_first)
+    back = pay_at_provider(sandbox_client, to_provider, CARD_DELAYED)  # notified 0.3 s later
+    order_page = testapp.get(local(back.location)).follow()
+    assert "Paiement reçu" in order_page, order_page.html.select_one(".flash, .messages")
+    fresh(dbsession)
+    assert dbsession.scalar(select(Order)).state == "paid"
+    assert dbsession.scalar(select(func.count(Ticket.id))) == 2
