@@ -32,6 +32,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..interfaces import IPaymentGateway
 from ..models import Order, OrderLine, OrderState, Payment, PaymentStatus, RefundReason, RefundStatus
@@ -252,17 +253,18 @@ def _apply(request, payment, state):
             .execution_options(synchronize_session=False))
         dbsession.expire(payment)
         return Outcome.FAILED
+    payment_id, order_id, amount = payment.id, payment.order_id, payment.amount_cents
     moved = dbsession.execute(
-        update(Payment).where(Payment.id == payment.id, Payment.status.in_(UNPAID_STATUSES))
+        update(Payment).where(Payment.id == payment_id, Payment.status.in_(UNPAID_STATUSES))
         .values(status=PaymentStatus.PAID, provider_payment_id=state.payment_id, brand=state.brand,
                 last4=(state.last4 or "")[-4:] or None, failure_reason=None, updated_at=current)
         .execution_options(synchronize_session=False)).rowcount
     dbsession.expire(payment)
     if not moved:
         return Outcome.DUPLICATE
-    order = dbsession.get(Order, payment.order_id)
+    order = dbsession.get(Order, order_id)
     # Never mint for a different amount, currency or order than the one asked.
-    if (state.amount != payment.amount_cents or state.currency != order.currency
+    if (state.amount != amount or state.currency != order.currency
             or (state.reference is not None and state.reference != order.reference)):
         log.error("payment %s: %s %s for %s differs from %s %s for %s", payment.checkout_id,
                   state.amount, state.currency, state.reference, payment.amount_cents, order.currency,
@@ -273,8 +275,8 @@ def _apply(request, payment, state):
         paid = _mark_paid(request, order, OrderState.EXPIRED)
         if not paid:  # pragma: no cover - the order moved under us; undo the retake
             _give_back(request, order)
-    dbsession.expire(order)
     if not paid:
+        dbsession.expire(order)
         # Hold expired and the seats went to someone else, or the order was
         # already paid by another session, or cancelled: refund this payment.
         outcome = _refunded(request, payment, state, RefundReason.LATE)
@@ -307,10 +309,17 @@ def _refunded(request, payment, state, reason):
 
 
 def _mark_paid(request, order, from_state):
-    return request.dbsession.execute(
+    paid_at = now(request)
+    moved = request.dbsession.execute(
         update(Order).where(Order.id == order.id, Order.state == from_state)
-        .values(state=OrderState.PAID, paid_at=now(request))
+        .values(state=OrderState.PAID, paid_at=paid_at)
         .execution_options(synchronize_session=False)).rowcount
+    if moved:
+        # The row's state is what this UPDATE made it: not read again. Its
+        # paid_at is read if wanted (the column keeps whole seconds).
+        set_committed_value(order, "state", OrderState.PAID)
+        request.dbsession.expire(order, ["paid_at"])
+    return moved
 
 
 def _retake_expired(request, order):
