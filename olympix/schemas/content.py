@@ -94,6 +94,9 @@ def phone_only_node():
         description=_("No PDF: the gate admits only the phone ticket's code, which changes every 30 seconds."))
 
 
+WHOLE = re.compile(r"-?[0-9]+")
+
+
 class Hours(colander.Integer):
     """A whole number of hours as typed ("6", " 48 ", "-1" for the Range to refuse)."""
 
@@ -106,9 +109,6 @@ class Hours(colander.Integer):
         # A longer run of digits is past every bound; int() would refuse
         # one of over 4,300 digits: keep a big number for the Range to refuse.
         return int(text) if len(text) <= 12 else 10 ** 12
-
-
-WHOLE = re.compile(r"-?[0-9]+")
 
 
 def tickets_visible_before_node():
