@@ -5,7 +5,7 @@ a resource can fire one and a service subscribe to it without either
 importing the other. Fire with ``request.registry.notify(Event(...))``;
 subscribe with ``@subscriber(Event)`` (found by ``config.scan()``).
 """
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass
@@ -22,6 +22,8 @@ class ContentTransitioned:
 
     ``audit_action`` is the audit log's name for it, or None when the
     transition is not a sensitive action (an editor submitting a draft).
+    ``changes``: {name: [old, new]} of the event's settings an approval
+    changed (phone-only entry, when tickets appear), else empty.
     """
 
     request: object
@@ -31,6 +33,7 @@ class ContentTransitioned:
     to_state: str
     note: str | None
     audit_action: str | None
+    changes: dict = field(default_factory=dict)
 
 
 @dataclass

@@ -16,6 +16,10 @@ from .catalogue import Event, EventState
 from .meta import Base, UTCDateTime
 
 
+#: The event's settings an event's texts carry a working copy of (issue #12.2).
+EVENT_SETTINGS = ("phone_only", "tickets_visible_before")
+
+
 class ContentKind(StrEnum):
     PAGE = "page"
     FAQ = "faq"
@@ -57,6 +61,13 @@ class ContentItem(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Event texts: the working copy of the event's gate settings (issue #12.2),
+    # copied onto the events row on approval like the texts. ``phone_only``
+    # None means the working copy leaves both as they are (an item saved
+    # before they were in the form, or just approved): None is also a real
+    # value of ``tickets_visible_before`` (the site's delay).
+    phone_only: Mapped[bool | None] = mapped_column()
+    tickets_visible_before: Mapped[int | None] = mapped_column(Integer)
 
     texts: Mapped[list["ContentText"]] = relationship(
         back_populates="item", cascade="all, delete-orphan", passive_deletes=True)
@@ -87,6 +98,25 @@ class ContentItem(Base):
                 text.title, text.body = title, body
                 return
         self.texts.append(ContentText(lang=lang, stage=stage, title=title, body=body))
+
+    def settings_changes(self):
+        """{name: [the event's value, the working copy's]} of the gate settings it changes."""
+        if self.event is None or self.phone_only is None:
+            return {}
+        return {name: [getattr(self.event, name), getattr(self, name)] for name in EVENT_SETTINGS
+                if getattr(self.event, name) != getattr(self, name)}
+
+    def publish_settings(self):
+        """Copy the working gate settings onto the event (approval); returns ``settings_changes()``.
+
+        The working copy is emptied: the event's own values are the
+        reference again, whatever changes them next.
+        """
+        changed = self.settings_changes()
+        for name, (_old, new) in changed.items():
+            setattr(self.event, name, new)
+        self.phone_only = self.tickets_visible_before = None
+        return changed
 
     @property
     def is_live(self):

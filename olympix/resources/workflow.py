@@ -45,20 +45,26 @@ class Transition:
     permission: str
     note_required: bool = False
     audit_action: str | None = None
-    apply: object = field(default=None, compare=False)  # callable(item) run before the move
+    # callable(item) run before the move; what it returns ({name: [old, new]}
+    # of the event's settings it changed) goes with the event to the audit log.
+    apply: object = field(default=None, compare=False)
 
 
 def publish_working_copy(item):
     """Copy the working texts onto the published ones (for events, the Event row).
 
-    A new event, made in the back office as a draft, goes public here: its
-    Event's ACL then lets everyone see it and buy.
+    An event's working gate settings (phone-only, when tickets appear) go
+    onto its row too; returns those that changed. A new event, made in the
+    back office as a draft, goes public here: its Event's ACL then lets
+    everyone see it and buy.
     """
     for text in list(item.texts):
         if text.stage == "working":
             item.set_text(text.lang, "published", text.title, text.body)
+    changed = item.publish_settings()
     if item.event is not None and item.event.state == EventState.DRAFT:
         item.event.state = EventState.PUBLISHED
+    return changed
 
 
 STATES = {
@@ -136,8 +142,7 @@ def transition(context, request, name, note=None):
     now = request.find_service(IClock).now()
     actor = getattr(request, "identity", None)
     before = item.state
-    if chosen.apply is not None:
-        chosen.apply(item)
+    changes = chosen.apply(item) if chosen.apply is not None else None
     item.state = chosen.to_state
     item.updated_at = now
     if chosen.name == "approve":
@@ -149,7 +154,7 @@ def transition(context, request, name, note=None):
         from_state=before, to_state=chosen.to_state, note=note))
     request.registry.notify(ContentTransitioned(
         request=request, item=item, transition=chosen.name, from_state=before,
-        to_state=chosen.to_state, note=note, audit_action=chosen.audit_action))
+        to_state=chosen.to_state, note=note, audit_action=chosen.audit_action, changes=changes or {}))
     return chosen.to_state
 
 

@@ -1,6 +1,7 @@
 """Content forms: pages, FAQ entries, news, event texts (FR and EN), a new
 event, the reviewer's note, the contact form. (A role change and an
 account's deactivation are in ``schemas/people.py``.)"""
+import re
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 
@@ -84,11 +85,48 @@ class FaqSchema(CSRFSchema):
     body_en = body_node(_("Answer (English)"), HTML_HELP, rows=6)
 
 
+# Issue #12.2: how the holders get in. One definition for the new event's
+# form and a published event's (services/event_settings.py): the same
+# bounds and messages wherever the settings are typed.
+def phone_only_node():
+    return colander.SchemaNode(
+        colander.Boolean(), title=_("Phone ticket only"), missing=False, widget=deform.widget.CheckboxWidget(),
+        description=_("No PDF: the gate admits only the phone ticket's code, which changes every 30 seconds."))
+
+
+WHOLE = re.compile(r"-?[0-9]+")
+
+
+class Hours(colander.Integer):
+    """A whole number of hours as typed ("6", " 48 ", "-1" for the Range to refuse)."""
+
+    def deserialize(self, node, cstruct):
+        text = cstruct.strip() if isinstance(cstruct, str) else cstruct
+        if text in (colander.null, None, ""):
+            return colander.null
+        if not isinstance(text, str) or not WHOLE.fullmatch(text):
+            raise colander.Invalid(node, _("A whole number of hours, e.g. 6."))
+        # A longer run of digits is past every bound; int() would refuse
+        # one of over 4,300 digits: keep a big number for the Range to refuse.
+        return int(text) if len(text) <= 12 else 10 ** 12
+
+
+def tickets_visible_before_node():
+    return colander.SchemaNode(
+        Hours(), title=_("Tickets visible (hours before the start)"), missing=None,
+        description=_("Empty: the site's usual delay."),
+        validator=colander.Range(0, 24 * 60, min_err=_("At least 0 hours."), max_err=_("At most 60 days.")))
+
+
 class EventTextsSchema(CSRFSchema):
+    """A published event's texts and gate settings: a working copy a manager approves."""
+
     title_fr = title_node(_("Title (French)"))
     body_fr = body_node(_("Description (French)"), rows=6)
     title_en = title_node(_("Title (English)"))
     body_en = body_node(_("Description (English)"), rows=6)
+    phone_only = phone_only_node()
+    tickets_visible_before = tickets_visible_before_node()
 
 
 # --- a new event (created in the back office, published on approval) ------
@@ -219,14 +257,9 @@ class EventSchema(CSRFSchema):
         validator=colander.Regex(r"^[A-Za-z0-9_-]{1,64}$",
                                  msg=_("Letters, digits, - and _ only (at most 64).")),
         description=_("Events of one phase share one queue; empty: the event's own."))
-    # Issue #12.2: how the holders get in.
-    phone_only = colander.SchemaNode(
-        colander.Boolean(), title=_("Phone ticket only"), missing=False, widget=deform.widget.CheckboxWidget(),
-        description=_("No PDF: the gate admits only the phone ticket's code, which changes every 30 seconds."))
-    tickets_visible_before = colander.SchemaNode(
-        colander.Integer(), title=_("Tickets visible (hours before the start)"), missing=None,
-        description=_("Empty: the site's usual delay."),
-        validator=colander.Range(0, 24 * 60, min_err=_("At least 0 hours."), max_err=_("At most 60 days.")))
+    # Issue #12.2: how the holders get in (a published event's texts form too).
+    phone_only = phone_only_node()
+    tickets_visible_before = tickets_visible_before_node()
 
     def validator(self, node, value):
         error = colander.Invalid(node)

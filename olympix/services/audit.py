@@ -39,11 +39,16 @@ def record(request, action, target_type, target_id, actor=None, **details):
 
 @subscriber(ContentTransitioned)
 def record_content_decision(event):
-    """Publishing and sending back content are sensitive: they go in the log."""
+    """Publishing and sending back content are sensitive: they go in the log.
+
+    An approval that changes an event's gate settings says which, from what
+    to what (``settings``): who made a session phone-only is on record.
+    """
     if event.audit_action:
         item = event.item
+        extra = {"settings": event.changes} if event.changes else {}
         record(event.request, event.audit_action, "content", item.id, kind=item.kind,
-               slug=item.slug, note=event.note)
+               slug=item.slug, note=event.note, **extra)
 
 
 def first_broken_entry(dbsession):

@@ -14,8 +14,9 @@ import difflib
 from sqlalchemy import func, select
 
 from ..i18n import _
-from ..models.catalogue import Event
+from ..models.catalogue import Event, EventState
 from ..models.content import ContentItem, ContentKind, ContentState, TextStage
+from . import event_settings
 from .catalogue import Page
 from .clock import now
 from .html import sanitize, text_lines
@@ -205,6 +206,13 @@ def _apply(item, data):
         if item.kind != ContentKind.EVENT:
             body = sanitize(body)
         item.set_text(lang, TextStage.WORKING, data[f"title_{lang}"].strip(), body.strip())
+    if _published_event(item) and "phone_only" in data:
+        event_settings.save(item, data)
+
+
+def _published_event(item):
+    """Whether ``item`` holds a published event's texts (a draft's details are set outright)."""
+    return item.kind == ContentKind.EVENT and item.event is not None and item.event.state != EventState.DRAFT
 
 
 def form_values(item):
@@ -212,13 +220,16 @@ def form_values(item):
     values = {"slug": item.slug, "faq_group": item.faq_group, "position": item.position}
     for lang in LANGS:
         values[f"title_{lang}"], values[f"body_{lang}"] = working_text(item, lang)
+    if _published_event(item):
+        values.update(event_settings.working(item))
     return values
 
 
 def event_texts(event):
-    """An event's current texts as the event-texts form shows them first."""
+    """An event's current texts and gate settings as the event-texts form shows them first."""
     return {"title_fr": event.title_fr, "title_en": event.title_en,
-            "body_fr": event.description_fr, "body_en": event.description_en}
+            "body_fr": event.description_fr, "body_en": event.description_en,
+            **event_settings.current(event)}
 
 
 # --- the diff a manager reads ---------------------------------------------

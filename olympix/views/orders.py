@@ -57,6 +57,8 @@ def order_page(request, order):
         "expired": order.state == OrderState.EXPIRED,
         "waiting": last is not None and last.status == PaymentStatus.OPEN,
         "all_visible": all(visible for _t, _live, visible in tickets),
+        # @@tickets.pdf leaves out phone-only sessions' tickets: no button when that is all of them.
+        "pdf_offered": any(live and not t.event.phone_only for t, live, _visible in tickets),
         "visible_from": ticket_service.visible_from(request, tickets[0][0].event) if tickets else None,
     }
 

@@ -17,7 +17,7 @@ from ...models.content import ContentItem, ContentKind, ContentState
 from ...resources import workflow
 from ...resources.content import ContentFolder, ContentTask
 from ...security.permissions import Permission
-from ...services import catalogue, content
+from ...services import catalogue, content, event_settings
 from ..forms import flash
 
 T = "olympix:templates/content/{}.jinja2"
@@ -108,6 +108,7 @@ class ContentFolderViews:
             history = row.item.history
             tasks.append({
                 "row": row, "diff": content.diff(row.item), "facts": draft_event_facts(request, row.item),
+                "settings": event_settings.describe(request, row.item),
                 "submitted": request.fmt.datetime(row.item.updated_at, "numeric", zone=True),
                 "by": history[-1].actor.full_name if history and history[-1].actor else "",
             })
@@ -136,6 +137,7 @@ class ContentTaskViews:
         group = content.FAQ_GROUP_NAMES.get(item.faq_group) if item.kind == ContentKind.FAQ else None
         return {"row": task_row(request, self.context), "item": item,
                 "diff": content.diff(item), "facts": draft_event_facts(request, item),
+                "settings": event_settings.describe(request, item),
                 "history": history, "public_url": public_url,
                 "faq_group": translate(request, group) if group else (item.faq_group or ""),
                 "actions": workflow.available(self.context, request),
