@@ -199,6 +199,31 @@ class Proc:
             return []
 
 
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pids):
+    """User + system CPU seconds the processes ``pids`` used so far (/proc/PID/stat)."""
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of proc(5))
+    return total / CLOCK_TICKS
+
+
+def cpu_of(pids, loop):
+    """Run ``loop()`` (a LoopResult) and record the CPU time ``pids`` spent meanwhile: what a request
+    costs the servers, whatever else the machine runs (the wall-clock rates move with its load)."""
+    before = cpu_seconds(pids)
+    result = loop()
+    result.cpu_seconds = cpu_seconds(pids) - before
+    return result
+
+
 def wait_http(proc, url, timeout=60):
     """Wait until ``url`` answers any HTTP status; fail with the log tail otherwise."""
     parts = urllib.parse.urlsplit(url)
@@ -411,6 +436,12 @@ class LoopResult:
     seconds: float
     samples: list
     errors: list
+    cpu_seconds: float | None = None  # the servers' workers' CPU time during the loop (``cpu_of``)
+
+    def cpu_ms_each(self):
+        """Workers' CPU milliseconds per completed iteration (None when not measured)."""
+        done = len(self.ok)
+        return 1000 * self.cpu_seconds / done if self.cpu_seconds is not None and done else None
 
     @property
     def ok(self):

@@ -50,7 +50,7 @@ import pymysql  # noqa: E402
 import _flows  # noqa: E402
 import _room  # noqa: E402
 import _world  # noqa: E402
-from _harness import (MARIADB, REDIS_URL, Client, Run, Sample, closed_loop, common_arguments, expect,  # noqa: E402
+from _harness import (MARIADB, REDIS_URL, Client, Run, Sample, closed_loop, common_arguments, cpu_of, expect,  # noqa: E402
                       int_list, log, machine, median, percentiles, ratio, table, write_json)
 from _stack import Bare, Olympix  # noqa: E402
 
@@ -250,6 +250,7 @@ def summarise(result):
             "done": len(result.ok), "rate": round(result.rate(), 2), "units_rate": round(result.units_rate(), 2),
             "errors": len(result.errors), "error_examples": result.errors[:3], "error_kinds": result.error_kinds(),
             "not_ok": sum(1 for s in result.samples if not s.ok),
+            "cpu_ms_each": result.cpu_ms_each(),
             "steps": result.step_percentiles()}
 
 
@@ -285,16 +286,24 @@ def main(argv=None):
         bare_loop(bare, "purchase", 2, argparse.Namespace(max_count=20, seconds=1), "warm-up bare")
 
         runs = {n: {k: [] for k in ("flow", "bare_purchase", "hold", "bare_hold", "raw")} for n in levels}
+
+        def app_pids():
+            """The buyers' workers and the notifications' (a purchase costs both)."""
+            return app.workers_pids() + (app.notify_proc.children() if app.notify_proc else [])
+
         notes_before = app.notifications()
         for round_no in range(args.rounds):
             for n in levels:
                 log(f"round {round_no + 1}/{args.rounds}, {n} buyers")
-                runs[n]["flow"].append(app_purchase_loop(app, buyers, events["flow"], n, args))
+                runs[n]["flow"].append(cpu_of(app_pids(), lambda: app_purchase_loop(
+                    app, buyers, events["flow"], n, args)))
                 app.settle()
-                runs[n]["bare_purchase"].append(bare_loop(bare, "purchase", n, args, "purchase (bare)"))
-                runs[n]["hold"].append(app_hold_loop(app, buyers, events["hold"], n, args))
+                runs[n]["bare_purchase"].append(cpu_of(bare.workers_pids(), lambda: bare_loop(
+                    bare, "purchase", n, args, "purchase (bare)")))
+                runs[n]["hold"].append(cpu_of(app_pids(), lambda: app_hold_loop(app, buyers, events["hold"], n, args)))
                 app.settle()
-                runs[n]["bare_hold"].append(bare_loop(bare, "hold", n, args, "hold (bare)"))
+                runs[n]["bare_hold"].append(cpu_of(bare.workers_pids(), lambda: bare_loop(
+                    bare, "hold", n, args, "hold (bare)")))
                 runs[n]["raw"].append(raw_loop(app.db, events["raw"]["id"], n, args))
         notes = app.notifications()
         room = room_levels(app, runs, levels, args) if args.waiting_room else None
@@ -317,7 +326,7 @@ def main(argv=None):
         report["machine_after"] = machine()
 
     # -- report ---------------------------------------------------------------
-    rows, step_rows = [], []
+    rows, step_rows, cpu_rows = [], [], []
     for n in levels:
         r = runs[n]
         med = {k: median([x.rate() for x in r[k]]) for k in r}
@@ -336,6 +345,10 @@ def main(argv=None):
         holds = [s for x in r["hold"] for s in x.ok]
         p = percentiles([s.steps["hold"] for s in holds])
         step_rows.append([n, "hold (hold-only loop)", p["p50"], p["p95"], p["p99"], p["n"]])
+        cpu = {k: median([x.cpu_ms_each() for x in r[k] if x.cpu_ms_each() is not None] or [0.0])
+               for k in ("flow", "bare_purchase", "hold", "bare_hold")}
+        cpu_rows.append([n, cpu["flow"], cpu["bare_purchase"], ratio(cpu["bare_purchase"], cpu["flow"]),
+                         cpu["hold"], cpu["bare_hold"], ratio(cpu["bare_hold"], cpu["hold"])])
         report["levels"][n] = {k: [summarise(x) for x in r[k]] for k in r}
         report["levels"][n]["median_rates"] = med
     print(f"\nsurge: olympix under gunicorn (2 sync workers), MariaDB on 127.0.0.1, {args.rounds} round(s) "
@@ -343,6 +356,9 @@ def main(argv=None):
     print(f"load average before {report['machine_before']['loadavg']}, after {report['machine_after']['loadavg']}")
     table("rates (per second)", ["buyers", "purchases/s", "tickets/s", "bare purchase/s", "ratio",
                                  "holds/s", "bare holds/s", "ratio", "raw UPDATE/s", "errors"], rows)
+    table("the workers' CPU per completed iteration, ms (user + system, MariaDB's own not counted): "
+          "what a purchase costs the application whatever else the machine runs",
+          ["buyers", "purchase", "bare purchase", "bare / app", "hold", "bare hold", "bare / app"], cpu_rows)
     table("latency of each step of the purchase, ms", ["buyers", "step", "p50", "p95", "p99", "n"], step_rows)
     check_rows = [[name, c["capacity"], c["seats_left"], c["held_seats"], c["tickets"],
                    "yes" if c["balanced"] else "NO", c["oversold"], c["paid_orders_without_all_tickets"]]
@@ -373,7 +389,7 @@ def main(argv=None):
         report["sellout"] = summarise(sellout_result)
     report["checks"] = checks
     report["notifications"] = {"loops": {k: notes[k] - notes_before.get(k, 0) for k in notes}, "all": notes_all}
-    report["tables"] = {"rates": rows, "steps": step_rows}
+    report["tables"] = {"rates": rows, "steps": step_rows, "cpu_ms": cpu_rows}
     write_json("surge", report, args.json)
     kinds = {}
     for n in levels:
