@@ -90,6 +90,7 @@
     // The indexes are built once per bundle, so that a verdict over a
     // stadium's 80,000 tickets is a few lookups, not a walk through them.
     function open(sealed) {
+      var started = performance.now();
       return pageKey().then(function (key) {
         return subtle.decrypt({name: "AES-GCM", iv: b64bytes(sealed.nonce),
                                additionalData: enc.encode("olympix-gate-bundle:" + sealed.gate)},
@@ -106,6 +107,8 @@
           if (state.bundle && state.bundle.generated_at > bundle.generated_at) { return state.bundle; }
           state.bundle = bundle; state.printed = printed; state.rotKeys = keys;
           state.revoked = new Set(bundle.revoked);
+          d.bundleLoaded = String(bundle.generated_at);
+          d.bundleOpenMs = (performance.now() - started).toFixed(0);
           return bundle;
         });
       });
