@@ -84,7 +84,9 @@
     // Adds the entries whose nonce is not there yet, in one transaction.
     function addAll(list) {
       if (!list.length) { return Promise.resolve(); }
-      var tx = db.transaction("journal", "readwrite"), store = tx.objectStore("journal"), seen = {};
+      // "strict": the commit waits for the disk, so an admission outlives a power cut too.
+      var tx = db.transaction("journal", "readwrite", {durability: "strict"});
+      var store = tx.objectStore("journal"), seen = {};
       list.forEach(function (entry) {
         if (seen[entry.nonce]) { return; }
         seen[entry.nonce] = true;
