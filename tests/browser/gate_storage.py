@@ -43,21 +43,23 @@ def bundles(page, gate):
     return page.evaluate(_READ, ["bundles", gate])
 
 
+def _wait_quietly(page, expression, timeout):
+    # Without the marker (the old page had none) give up quietly after the
+    # timeout: the verdicts that follow then say what the page could do.
+    try:
+        wait_for(page, expression, timeout=timeout)
+    except TimeoutError:
+        pass
+
+
 def wait_kept(page, timeout=30000):
     """Wait until the page has written a downloaded bundle to the device."""
-    wait_for(page, "document.getElementById('gate-desk').dataset.bundleStored", timeout=timeout)
+    _wait_quietly(page, "document.getElementById('gate-desk').dataset.bundleStored", timeout)
 
 
 def wait_loaded(page, timeout=30000):
-    """Wait until the page has a bundle to judge with (downloaded or read from the device).
-
-    Without the marker (the old page had none) it gives up quietly after the
-    timeout: the verdicts that follow then say what the page could do.
-    """
-    try:
-        wait_for(page, "document.getElementById('gate-desk').dataset.bundleLoaded", timeout=timeout)
-    except TimeoutError:
-        pass
+    """Wait until the page has a bundle to judge with (downloaded or read from the device)."""
+    _wait_quietly(page, "document.getElementById('gate-desk').dataset.bundleLoaded", timeout)
 
 
 def block_api(context):

@@ -69,9 +69,6 @@ def test_a_stadium_bundle_is_kept_across_a_reload_offline(server, world, browser
     _id2, _serial2, other = world.mint(attendee=("Jean", "Martin"))
     context, page, gate = open_desk(browser, server, "agent@example.test", world.gate_ids["a1"], wait=False)
     wait_kept(page, timeout=60000)
-    kept = bundles(page, gate)
-    assert len(kept) == 1 and kept[0]["chars"] > LOCAL_STORAGE_QUOTA
-    assert page.evaluate(_OVER_QUOTA, gate)  # the old page could not have kept it
     opened_online = page.locator("#gate-desk").get_attribute("data-bundle-open-ms")
 
     go_offline_and_reload(context, page)
@@ -87,6 +84,9 @@ def test_a_stadium_bundle_is_kept_across_a_reload_offline(server, world, browser
         times.append(float(verdict.get_attribute("data-ms")))
         journal_ms.append(float(verdict.get_attribute("data-ms-journal")))
     assert max(times) <= 50
+    kept = bundles(page, gate)
+    assert len(kept) == 1 and kept[0]["chars"] > LOCAL_STORAGE_QUOTA
+    assert page.evaluate(_OVER_QUOTA, gate)  # the old page could not have kept it in localStorage
     print(f"\n{STADIUM} tickets, {kept[0]['chars'] / 1e6:.1f} M characters sealed; opened in "
           f"{opened_online} ms online, {page.locator('#gate-desk').get_attribute('data-bundle-open-ms')} ms "
           f"after the reload; verdicts {times} ms, journal writes {journal_ms} ms; "
@@ -104,14 +104,14 @@ def test_b_an_offline_journal_survives_a_reload_and_syncs_once(server, world, br
     verdict = scan_offline(page, code)
     assert "verdict-admit" in verdict.get_attribute("class") and verdict.get_attribute("data-offline") == "1"
     written = journal(page, gate)
-    assert [e["verdict"] for e in written] == ["admit"]  # written down before the verdict was shown
 
     go_offline_and_reload(context, page)
-    assert journal(page, gate) == written
     again = scan_offline(page, code)  # the page still knows what it let in
     assert "verdict-deny" in again.get_attribute("class") and "Déjà scanné" in again.inner_text()
     assert again.get_attribute("data-offline") == "1"
-    assert len(journal(page, gate)) == 2
+    assert [e["verdict"] for e in written] == ["admit"]  # written down before the verdict was shown
+    after = journal(page, gate)
+    assert after[0] == written[0] and [e["verdict"] for e in after] == ["admit", "deny"]
     assert scans_of(dbsession, ticket_id) == []
 
     back_online(context, page)
