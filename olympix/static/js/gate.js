@@ -74,7 +74,7 @@
   }
 
   function readyText() {
-    if (!isOffline) { return d.tReady; }
+    if (!isOffline && navigator.onLine !== false) { return d.tReady; }
     return d.tOfflineStatus.replace("%(count)s", String(offline.pending()));
   }
 
