@@ -183,3 +183,66 @@ def test_c_an_old_localstorage_journal_is_moved_over_and_synced(server, world, b
     assert [s.verdict for s in old_scans] == ["admit", "deny"] and [s.verdict for s in new_scans] == ["admit"]
     assert page.evaluate(f"localStorage.getItem('olympix.gate.journal:{gate}')") is None
     context.close()
+
+
+def test_d_a_journal_past_one_upload_syncs_in_batches(server, world, browser, dbsession):  # noqa: F811
+    # 501 scans judged offline: more than one upload takes (500); the old
+    # page sent them all at once and was refused every time.
+    gate = world.gates["a1"]
+    context, page, _gate = open_desk(browser, server, "agent@example.test", None)
+    page.wait_for_selector("#gate-select")
+    page.evaluate("""(gate) => {
+        const at = new Date(Date.now() - 120000).toISOString(), entries = [];
+        for (let i = 0; i < 501; i++) {
+            entries.push({nonce: 'batch' + String(i).padStart(6, '0'), code: 'OXA' + 'Q'.repeat(25) + 'A',
+                          at: at, verdict: 'deny', reason: 'unknown_or_forged', serial: null});
+        }
+        localStorage.setItem('olympix.gate.journal:' + gate, JSON.stringify(entries));
+    }""", gate)
+    page.select_option("#gate-select", str(world.gate_ids["a1"]))
+    page.click("button[type=submit].btn-lg")
+    page.wait_for_selector("#scan-code")
+    wait_for(page, f"(async () => {{ const j = await ({_journal_js()})('{gate}'); return j === 0; }})()",
+             timeout=30000)
+    dbsession.rollback()
+    nonces = dbsession.scalars(select(Scan.nonce).where(Scan.nonce.like("batch%"))).all()
+    assert len(nonces) == 501 == len(set(nonces))
+    assert page.evaluate(f"localStorage.getItem('olympix.gate.journal:{gate}')") is None
+    context.close()
+
+
+def test_e_without_indexeddb_the_page_says_so_and_still_works_offline(server, world, browser, dbsession):  # noqa: F811
+    ticket_id, _serial, code = world.mint(attendee=("Marie", "Dupont"))
+    context, page, _gate = open_desk(browser, server, "agent@example.test", None)
+    context.add_init_script("Object.defineProperty(window, 'indexedDB', {value: undefined});")
+    page.select_option("#gate-select", str(world.gate_ids["a1"]))
+    page.click("button[type=submit].btn-lg")
+    page.wait_for_selector("#scan-code")
+    gate = page.locator("#gate-desk").get_attribute("data-gate")
+    wait_kept(page, timeout=10000)
+    note = page.locator("#gate-storage")
+    assert note.is_visible() and "navigation privée" in note.inner_text()
+    assert page.locator("#gate-desk").get_attribute("data-storage") == "local"  # a small bundle fits there
+
+    block_api(context)
+    context.set_offline(True)
+    verdict = scan_offline(page, code)
+    assert "verdict-admit" in verdict.get_attribute("class") and verdict.get_attribute("data-offline") == "1"
+    saved = json.loads(page.evaluate(f"localStorage.getItem('olympix.gate.journal:{gate}')"))
+    assert [e["verdict"] for e in saved] == ["admit"]
+    back_online(context, page)
+    wait_for(page, f"localStorage.getItem('olympix.gate.journal:{gate}') === '[]'", timeout=20000)
+    assert [s.verdict for s in scans_of(dbsession, ticket_id)] == ["admit"]
+    context.close()
+
+
+def test_the_note_without_indexeddb_is_translated(server, world, browser):  # noqa: F811
+    context, page, _gate = open_desk(browser, server, "agent@example.test", None)
+    context.add_cookies([{"name": "olympix_lang", "value": "en", "url": server}])
+    context.add_init_script("Object.defineProperty(window, 'indexedDB', {value: undefined});")
+    page.select_option("#gate-select", str(world.gate_ids["a1"]))
+    page.click("button[type=submit].btn-lg")
+    note = page.locator("#gate-storage")
+    note.wait_for(state="visible")
+    assert "private browsing" in note.inner_text()
+    context.close()
