@@ -249,3 +249,20 @@ def test_the_note_without_indexeddb_is_translated(server, world, browser):  # no
     note.wait_for(state="visible")
     assert "private browsing" in note.inner_text()
     context.close()
+
+
+def test_a_bundle_indexeddb_refuses_is_said_on_the_page(server, world, browser):  # noqa: F811
+    # Safari's private mode has IndexedDB with a tiny quota: the journal fits, a stadium's bundle does not.
+    context, page, _gate = open_desk(browser, server, "agent@example.test", None)
+    context.add_init_script("""(() => {
+        const put = IDBObjectStore.prototype.put;
+        IDBObjectStore.prototype.put = function (value, key) {
+            if (this.name === 'bundles') { throw new DOMException('full', 'QuotaExceededError'); }
+            return put.call(this, value, key);
+        };
+    })();""")
+    page.select_option("#gate-select", str(world.gate_ids["a1"]))
+    page.click("button[type=submit].btn-lg")
+    page.locator("#gate-storage").wait_for(state="visible")
+    assert page.locator("#gate-desk").get_attribute("data-storage") == "memory"
+    context.close()

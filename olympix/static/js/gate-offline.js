@@ -77,7 +77,7 @@
 
   window.OlympixGateOffline = function (d) {
     var state = {bundle: null, printed: new Map(), revoked: new Set(), rotKeys: {}, pageKey: null,
-                 journal: [], admitted: new Set(), synced: new Map(), store: null, syncing: null};
+                 journal: [], admitted: new Set(), synced: new Map(), store: null, kept: null, syncing: null};
     var storeReady = window.OlympixGateStore(d.gate).then(function (store) { state.store = store; return store; });
 
     function pageKey() {
@@ -138,10 +138,15 @@
           state.synced.forEach(function (at, serial) { if (at < asked) { state.synced.delete(serial); } });
           return storeReady.then(function (store) {
             return store.putBundle(sealed).then(function () {
+              state.kept = store.kind;
               d.bundleStored = String(sealed.generated_at);
               d.storage = store.kind;
             });
-          }).catch(function () { /* not kept: this bundle lives in memory until the next one */ });
+          }).catch(function () {
+            // Not kept (a private mode's small quota): this bundle lives in
+            // memory until the next one, and the page says so.
+            state.kept = d.storage = "memory";
+          });
         });
       });
     }
@@ -267,8 +272,14 @@
         state.journal.push(entry);
         if (entry.verdict === "admit" && entry.serial) { state.admitted.add(entry.serial); }
         answer.ms = decided - started;
-        return state.store.add(entry).then(function () {
+        return storeReady.then(function (store) { return store.add(entry); }).then(function () {
           answer.msJournal = performance.now() - decided;
+          return answer;
+        }, function () {
+          // Nowhere to write it (both storages full): the scan stays in the
+          // page's journal, uploaded at the next sync unless the page is
+          // reloaded first; the verdict is shown all the same.
+          answer.unsaved = true;
           return answer;
         });
       });
@@ -282,6 +293,6 @@
     }).catch(function () { return null; });  // nothing kept: the page waits for a download
     return {refresh: refresh, judge: judge, sync: sync, ready: ready,
             pending: function () { return state.journal.length; }, hasBundle: function () { return !!state.bundle; },
-            storage: function () { return state.store ? state.store.kind : null; }};
+            storage: function () { return state.kept || (state.store ? state.store.kind : null); }};
   };
 })();

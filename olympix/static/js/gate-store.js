@@ -123,9 +123,12 @@
     }
 
     function migrate() {
+      var raw = null;
+      try { raw = localStorage.getItem(journalKey); } catch (e) { raw = null; }
       var oldJournal = readLocal(journalKey, []), oldBundle = readLocal(bundleKey, null);
       var moved = addAll(Array.isArray(oldJournal) ? oldJournal : []).then(function () {
-        if (localStorage.getItem(journalKey) !== null) { dropLocal(journalKey); }
+        // Unless an entry was added there meanwhile (then the next read moves it).
+        if (raw !== null && localStorage.getItem(journalKey) === raw) { dropLocal(journalKey); }
       });
       return moved.then(function () {
         if (!oldBundle) { return null; }
@@ -179,7 +182,7 @@
       var gone = {};
       nonces.forEach(function (n) { gone[n] = true; });
       var list = readLocal(journalKey, []).filter(function (e) { return !gone[e.nonce]; });
-      localStorage.setItem(journalKey, JSON.stringify(list));
+      try { localStorage.setItem(journalKey, JSON.stringify(list)); } catch (e) { return Promise.reject(e); }
       return Promise.resolve();
     };
     return store;
