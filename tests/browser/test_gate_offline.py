@@ -5,7 +5,7 @@ each admits the same ticket "hors ligne" (a verdict in under 50 ms); back
 online, both journals sync: one admission counted, one "double admission
 hors ligne" naming both gates; a replayed upload changes nothing.
 """
-import json
+import time
 
 import pytest
 from sqlalchemy import select
@@ -13,12 +13,17 @@ from sqlalchemy import select
 from olympix.models import Ticket
 from olympix.models.gate import Scan
 from tests.browser.test_gate_page import browser, scan_like_a_wedge, server, world  # noqa: F401 (fixtures)
+from tests.browser.gate_storage import journal, wait_kept
 from tests.browser.waiting import wait_for
 
 pytestmark = pytest.mark.browser
 
 
-def open_desk(browser, server_url, email, gate_id):  # noqa: F811
+def open_desk(browser, server_url, email, gate_id, wait=True):  # noqa: F811
+    """Sign in as ``email`` and open gate ``gate_id``'s desk (None: stay on the chooser); (context, page, gate).
+
+    ``wait``: until the page has written its first bundle to the device.
+    """
     context = browser.new_context(viewport={"width": 1024, "height": 768}, locale="fr-FR")
     page = context.new_page()
     page.goto(server_url + "/account/@@login?next=/gate/")
@@ -26,11 +31,14 @@ def open_desk(browser, server_url, email, gate_id):  # noqa: F811
     page.fill("input[name=password]", "correct horse battery")
     page.keyboard.press("Enter")
     page.wait_for_url("**/gate/")
+    if gate_id is None:
+        return context, page, None
     page.select_option("#gate-select", str(gate_id))
     page.click("button[type=submit].btn-lg")
     page.wait_for_selector("#scan-code")
     gate = page.locator("#gate-desk").get_attribute("data-gate")
-    wait_for(page, f"localStorage.getItem('olympix.gate.bundle:{gate}') !== null", timeout=10000)
+    if wait:
+        wait_kept(page, timeout=10000)
     return context, page, gate
 
 
@@ -38,7 +46,7 @@ def scan_offline(page, code):
     verdict = page.locator("#gate-verdict")
     before = verdict.get_attribute("data-scan") or ""
     scan_like_a_wedge(page, code)
-    wait_for(page, f"document.getElementById('gate-verdict').dataset.scan !== '{before}'")
+    wait_for(page, f"(document.getElementById('gate-verdict').dataset.scan || '') !== '{before}'")
     return verdict
 
 
@@ -59,13 +67,16 @@ def test_two_gates_offline_then_sync(server, world, browser, make_user, db_engin
     assert "verdict-deny" in again.get_attribute("class") and "Déjà scanné" in again.inner_text()
     other = scan_offline(page_b, code)
     assert "verdict-admit" in other.get_attribute("class") and other.get_attribute("data-offline") == "1"
-    journal_b = page_b.evaluate(f"localStorage.getItem('olympix.gate.journal:{gate_b}')")
-    assert len(json.loads(journal_b)) == 1
+    journal_b = journal(page_b, gate_b)
+    assert len(journal_b) == 1
 
     for context, page, gate in ((context_a, page_a, gate_a), (context_b, page_b, gate_b)):
         context.set_offline(False)
         page.evaluate("window.dispatchEvent(new Event('online'))")
-        wait_for(page, f"localStorage.getItem('olympix.gate.journal:{gate}') === '[]'", timeout=15000)
+        deadline = time.monotonic() + 15
+        while journal(page, gate) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert journal(page, gate) == []
 
     dbsession.rollback()
     scans = dbsession.scalars(select(Scan).where(Scan.ticket_id == ticket_id).order_by(Scan.at, Scan.id)).all()
@@ -81,7 +92,7 @@ def test_two_gates_offline_then_sync(server, world, browser, make_user, db_engin
         const d = document.getElementById('gate-desk').dataset;
         const r = await fetch(d.syncUrl, {method: 'POST', credentials: 'same-origin',
             headers: {'Content-Type': 'application/json', 'X-CSRF-Token': d.csrf},
-            body: JSON.stringify({gate: gate, scans: JSON.parse(journal)})});
+            body: JSON.stringify({gate: gate, scans: journal})});
         return r.json();
     }""", [journal_b, gate_b])
     assert (replay["applied"], replay["replayed"]) == (0, 1)

@@ -1,9 +1,10 @@
 /* The gate page without the server (issue #12.3): the bundle of
-   GET /api/gate/bundle kept in localStorage (sealed: the key is in the
-   page, not in the storage), the local verdict (the same as
-   olympix/gate/offline.py's), and the journal of what was judged offline,
-   uploaded to POST /api/gate/sync when the server answers again.
-   window.OlympixGateOffline(desk dataset) -> {refresh, judge, sync, ready}. */
+   GET /api/gate/bundle kept on the device (gate-store.js: IndexedDB, sealed:
+   the key is in the page, not in the storage), the local verdict (the same
+   as olympix/gate/offline.py's), and the journal of what was judged
+   offline, uploaded to POST /api/gate/sync when the server answers again.
+   window.OlympixGateOffline(desk dataset) -> {refresh, judge, sync, ready,
+   pending, hasBundle, storage}. */
 (function () {
   "use strict";
   var B32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
@@ -71,9 +72,13 @@
     return diff === 0;
   }
 
+  // POST /api/gate/sync takes at most 500 scans an upload (gate/sync.py).
+  var SYNC_BATCH = 500;
+
   window.OlympixGateOffline = function (d) {
-    var storeKey = "olympix.gate.bundle:" + d.gate, journalKey = "olympix.gate.journal:" + d.gate;
-    var state = {bundle: null, printed: {}, rotKeys: {}, pageKey: null};
+    var state = {bundle: null, printed: new Map(), revoked: new Set(), rotKeys: {}, pageKey: null,
+                 journal: [], admitted: new Set(), synced: new Map(), store: null, kept: null, syncing: null};
+    var storeReady = window.OlympixGateStore(d.gate).then(function (store) { state.store = store; return store; });
 
     function pageKey() {
       if (!state.pageKey) {
@@ -82,32 +87,45 @@
       return state.pageKey;
     }
 
+    // The indexes are built once per bundle, so that a verdict over a
+    // stadium's 80,000 tickets is a few lookups, not a walk through them.
     function open(sealed) {
+      var started = performance.now();
       return pageKey().then(function (key) {
         return subtle.decrypt({name: "AES-GCM", iv: b64bytes(sealed.nonce),
                                additionalData: enc.encode("olympix-gate-bundle:" + sealed.gate)},
                               key, b64bytes(sealed.ciphertext));
       }).then(function (plain) {
         var bundle = JSON.parse(new TextDecoder().decode(plain));
-        var printed = {}, keys = {};
-        Object.keys(bundle.tickets).forEach(function (serial) { printed[bundle.tickets[serial][4]] = serial; });
+        var printed = new Map(), keys = {};
+        Object.keys(bundle.tickets).forEach(function (serial) { printed.set(bundle.tickets[serial][4], serial); });
         return Promise.all(Object.keys(bundle.rot_keys).map(function (id) {
           return subtle.importKey("raw", b64bytes(bundle.rot_keys[id]), "AES-CBC", false, ["encrypt", "decrypt"])
             .then(function (key) { keys[id] = key; });
         })).then(function () {
+          // The one kept on the device may open after a fresher download.
+          if (state.bundle && state.bundle.generated_at > bundle.generated_at) { return state.bundle; }
           state.bundle = bundle; state.printed = printed; state.rotKeys = keys;
+          state.revoked = new Set(bundle.revoked);
+          d.bundleLoaded = String(bundle.generated_at);
+          d.bundleOpenMs = (performance.now() - started).toFixed(0);
           return bundle;
         });
       });
     }
 
-    function journal() {
-      try { return JSON.parse(localStorage.getItem(journalKey) || "[]"); } catch (e) { return []; }
+    // The journal as the store has it, plus what was judged since it was
+    // read (its write may not have been committed when the store was read).
+    function remember(entries) {
+      var known = new Set(entries.map(function (e) { return e.nonce; }));
+      state.journal.forEach(function (e) { if (!known.has(e.nonce)) { entries.push(e); } });
+      state.journal = entries;
+      state.admitted = new Set();
+      entries.forEach(function (e) { if (e.verdict === "admit" && e.serial) { state.admitted.add(e.serial); } });
     }
 
-    function saveJournal(entries) { localStorage.setItem(journalKey, JSON.stringify(entries)); }
-
     function refresh() {
+      var asked = performance.now();
       return fetch(d.bundleUrl + "?gate=" + encodeURIComponent(d.gate), {
         credentials: "same-origin", headers: {"Accept": "application/json"}, cache: "no-store"
       }).then(function (response) {
@@ -115,33 +133,74 @@
         return response.json();
       }).then(function (sealed) {
         return open(sealed).then(function () {
-          try { localStorage.setItem(storeKey, JSON.stringify(sealed)); } catch (e) { /* full: keep it in memory */ }
+          // Admissions synced before this bundle was asked for are in it
+          // (as scanned): the page no longer needs to remember them.
+          state.synced.forEach(function (at, serial) { if (at < asked) { state.synced.delete(serial); } });
+          return storeReady.then(function (store) {
+            return store.putBundle(sealed).then(function () {
+              state.kept = store.kind;
+              d.bundleStored = String(sealed.generated_at);
+              d.storage = store.kind;
+            });
+          }).catch(function () {
+            // Not kept (a private mode's small quota): this bundle lives in
+            // memory until the next one, and the page says so.
+            state.kept = d.storage = "memory";
+          });
         });
       });
     }
 
-    function sync() {
-      var entries = journal();
-      if (!entries.length) { return Promise.resolve(0); }
+    function upload(batch) {
       return fetch(d.syncUrl, {
         method: "POST", credentials: "same-origin",
         headers: {"Content-Type": "application/json", "Accept": "application/json", "X-CSRF-Token": d.csrf},
-        body: JSON.stringify({gate: d.gate, scans: entries})
+        body: JSON.stringify({gate: d.gate, scans: batch})
       }).then(function (response) {
         if (!response.ok) { throw new Error(String(response.status)); }
         return response.json();
-      }).then(function () {
-        var sent = {};
-        entries.forEach(function (e) { sent[e.nonce] = true; });
-        saveJournal(journal().filter(function (e) { return !sent[e.nonce]; }));
-        return entries.length;
+      }).then(function (answer) {
+        // An upload is applied whole or refused whole; a 2xx says each scan
+        // was applied now ("results") or had been before ("replayed").
+        var sent = batch.map(function (e) { return e.nonce; });
+        if (answer.applied + answer.replayed === batch.length) { return sent; }
+        return (answer.results || []).map(function (r) { return r.nonce; });
       });
     }
 
-    function admittedHere() {
-      var seen = {};
-      journal().forEach(function (e) { if (e.verdict === "admit" && e.serial) { seen[e.serial] = true; } });
-      return seen;
+    function syncOnce() {
+      var count = 0;
+      return storeReady.then(function (store) {
+        return store.entries().then(function (entries) {
+          remember(entries);
+          var batches = [];
+          for (var i = 0; i < entries.length; i += SYNC_BATCH) { batches.push(entries.slice(i, i + SYNC_BATCH)); }
+          return batches.reduce(function (previous, batch) {
+            return previous.then(function () { return upload(batch); }).then(function (acknowledged) {
+              var gone = new Set(acknowledged), now = performance.now();
+              batch.forEach(function (e) {
+                if (gone.has(e.nonce) && e.verdict === "admit" && e.serial) { state.synced.set(e.serial, now); }
+              });
+              count += acknowledged.length;
+              return store.remove(acknowledged).then(function () {
+                // Only what the server acknowledged leaves the journal; an
+                // entry judged while the upload was on its way stays.
+                state.journal = state.journal.filter(function (e) { return !gone.has(e.nonce); });
+                remember([]);
+              });
+            });
+          }, Promise.resolve());
+        });
+      }).then(function () { return count; });
+    }
+
+    // One upload at a time: two overlapping ones would send the same scans.
+    function sync() {
+      if (!state.syncing) {
+        state.syncing = syncOnce().then(function (n) { state.syncing = null; return n; },
+                                        function (e) { state.syncing = null; throw e; });
+      }
+      return state.syncing;
     }
 
     function decide(code, at) {
@@ -172,7 +231,7 @@
         });
       } else {
         found = subtle.digest("SHA-256", enc.encode(code)).then(function (digest) {
-          var serial = state.printed[hex(digest)];
+          var serial = state.printed.get(hex(digest));
           return serial ? {serial: Number(serial), entry: bundle.tickets[serial], age: 0} : null;
         });
       }
@@ -182,8 +241,10 @@
         answer.serial = hit.serial; answer.holder = entry[1]; answer.event = event ? event.title : null;
         if (hit.age > bundle.drift) { answer.reason = "stale_code"; }
         else if (!rotating && event && event.phone_only) { answer.reason = "printed_phone_only"; }
-        else if (entry[2] === "deactivated" || bundle.revoked.indexOf(hit.serial) >= 0) { answer.reason = "deactivated"; }
-        else if (entry[2] === "scanned" || admittedHere()[hit.serial]) { answer.reason = "already_scanned"; }
+        else if (entry[2] === "deactivated" || state.revoked.has(hit.serial)) { answer.reason = "deactivated"; }
+        else if (entry[2] === "scanned" || state.admitted.has(hit.serial) || state.synced.has(hit.serial)) {
+          answer.reason = "already_scanned";
+        }
         else if (!event) { answer.reason = "wrong_event_or_day"; }
         else if (stamp > event.ends) { answer.reason = "expired"; }
         else if (stamp < event.opens) { answer.reason = "wrong_event_or_day"; }
@@ -198,24 +259,40 @@
       return hex(bytes);
     }
 
-    /* The verdict without the server, written to the journal. */
+    /* The verdict without the server; it resolves once the scan is in the
+       journal on the device, so that an admission shown survives a crash.
+       ms: the verification alone; msJournal: writing it down. */
     function judge(code) {
       if (!state.bundle) { return Promise.reject(new Error("no bundle")); }
       var started = performance.now(), at = Date.now();
       return decide(code, at).then(function (answer) {
-        var entries = journal();
-        entries.push({nonce: nonce(), code: code, at: new Date(at).toISOString(), verdict: answer.verdict,
-                      reason: answer.reason, serial: answer.serial});
-        saveJournal(entries);
-        answer.ms = performance.now() - started;
-        return answer;
+        var decided = performance.now();
+        var entry = {nonce: nonce(), code: code, at: new Date(at).toISOString(), verdict: answer.verdict,
+                     reason: answer.reason, serial: answer.serial};
+        state.journal.push(entry);
+        if (entry.verdict === "admit" && entry.serial) { state.admitted.add(entry.serial); }
+        answer.ms = decided - started;
+        return storeReady.then(function (store) { return store.add(entry); }).then(function () {
+          answer.msJournal = performance.now() - decided;
+          return answer;
+        }, function () {
+          // Nowhere to write it (both storages full): the scan stays in the
+          // page's journal, uploaded at the next sync unless the page is
+          // reloaded first; the verdict is shown all the same.
+          answer.unsaved = true;
+          return answer;
+        });
       });
     }
 
-    var stored = null;
-    try { stored = JSON.parse(localStorage.getItem(storeKey) || "null"); } catch (e) { stored = null; }
-    var ready = stored ? open(stored).catch(function () { return null; }) : Promise.resolve(null);
+    var ready = storeReady.then(function (store) {
+      d.storage = store.kind;
+      return store.entries().then(remember).then(function () { return store.getBundle(); });
+    }).then(function (stored) {
+      return stored ? open(stored).catch(function () { return null; }) : null;
+    }).catch(function () { return null; });  // nothing kept: the page waits for a download
     return {refresh: refresh, judge: judge, sync: sync, ready: ready,
-            pending: function () { return journal().length; }, hasBundle: function () { return !!state.bundle; }};
+            pending: function () { return state.journal.length; }, hasBundle: function () { return !!state.bundle; },
+            storage: function () { return state.kept || (state.store ? state.store.kind : null); }};
   };
 })();

@@ -16,8 +16,8 @@
   var pending = 0;
   // Offline (gate-offline.js): the bundle refreshed every minute, the
   // local verdict when the server does not answer, the journal synced back.
-  var offline = window.OlympixGateOffline && window.crypto && window.crypto.subtle && d.bundleUrl
-    ? window.OlympixGateOffline(d) : null;
+  var offline = window.OlympixGateOffline && window.OlympixGateStore && window.crypto && window.crypto.subtle &&
+    d.bundleUrl ? window.OlympixGateOffline(d) : null;
   var texts = JSON.parse(d.texts || "{}");
   var isOffline = false;
   var offlineCount = 0;
@@ -60,6 +60,7 @@
     overlay.dataset.scan = data.scan ? data.scan.id : "";
     overlay.dataset.offline = data.offline ? "1" : "";
     overlay.dataset.ms = data.ms !== undefined ? data.ms.toFixed(1) : "";
+    overlay.dataset.msJournal = data.msJournal !== undefined ? data.msJournal.toFixed(1) : "";
     overlay.classList.toggle("is-offline", !!data.offline);
     overlay.hidden = false;
     if (hideTimer) { clearTimeout(hideTimer); }
@@ -73,14 +74,15 @@
   }
 
   function readyText() {
-    if (!isOffline) { return d.tReady; }
+    if (!isOffline && navigator.onLine !== false) { return d.tReady; }
     return d.tOfflineStatus.replace("%(count)s", String(offline.pending()));
   }
 
   function judgeOffline(code) {
     return offline.judge(code).then(function (a) {
       offlineCount += 1;
-      showVerdict({verdict: a.verdict, offline: true, ms: a.ms, scan: {id: "offline-" + offlineCount},
+      showVerdict({verdict: a.verdict, offline: true, ms: a.ms, msJournal: a.msJournal,
+                   scan: {id: "offline-" + offlineCount},
                    verdict_text: (a.verdict === "admit" ? d.tAdmit : d.tDeny) + " · " + d.tOffline,
                    reason_text: (texts[a.reason] || a.reason) + " (" + d.tOffline + ")",
                    holder: a.holder ? {name: a.holder} : null, event: a.event ? {title: a.event} : null});
@@ -139,14 +141,26 @@
       isOffline = false;
       return offline.sync();
     }).then(function () {
+      storageNote();
       if (!pending) { setStatus(readyText(), false); }
     }).catch(function (error) {
       if (serverDown(error)) { isOffline = true; }
       if (!pending) { setStatus(readyText(), false); }
     });
   }
+  // Without IndexedDB the bundle only lives in this page (or in
+  // localStorage while it fits): the agent should know a reload offline
+  // may leave the gate without it.
+  function storageNote() {
+    var note = document.getElementById("gate-storage");
+    if (note) { note.hidden = offline.storage() === "indexeddb"; }
+  }
   if (offline) {
-    offline.ready.then(background);
+    offline.ready.then(function () {
+      storageNote();
+      if (!pending) { setStatus(readyText(), false); }
+      background();
+    });
     setInterval(background, 10000);
     window.addEventListener("online", function () { ticks = 0; isOffline = true; background(); });
   }
