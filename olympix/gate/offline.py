@@ -31,17 +31,20 @@ import secrets
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from sqlalchemy import select
+from sqlalchemy import LargeBinary, select, type_coerce
 
 from ..models import Ticket, TicketState, User
+from ..models.sealed import open_text
 from ..security import atrest, ticket_code
 from ..services.clock import now
+from . import bundle_cache
 from . import services as service
 from .scan import Reason
 
 VERSION = 1
 _DEVICE_KEY_LABEL = b"olympix-gate-bundle-key\x00"
 _SESSION_KEY = "gate.bundle_key"
+FIRST_NAME, LAST_NAME = Ticket.attendee_first_name.type.purpose, Ticket.attendee_last_name.type.purpose
 BUNDLED_STATES = (TicketState.PAID, TicketState.DELIVERED, TicketState.SCANNED, TicketState.DEACTIVATED)
 
 
@@ -109,22 +112,32 @@ def build(request, gate):
     }
     if not events:
         return bundle
+    # The names as their sealed bytes: opened once per ticket and process (bundle_cache), not per bundle.
     rows = request.dbsession.execute(
-        select(Ticket.serial, Ticket.event_id, Ticket.attendee_first_name, Ticket.attendee_last_name,
-               Ticket.state, Ticket.ticket_key, User.user_key)
+        select(Ticket.serial, Ticket.event_id, type_coerce(Ticket.attendee_first_name, LargeBinary),
+               type_coerce(Ticket.attendee_last_name, LargeBinary), Ticket.state, Ticket.ticket_key, User.user_key)
         .join(User, User.id == Ticket.owner_id)
         .where(Ticket.event_id.in_([e.id for e in events]))).all()
+    code_key = bundle_cache.fingerprint(keyring.current.encode("ascii"), keyring.keys[keyring.current])
     for serial, event_id, first, last, state, sealed_ticket_key, sealed_user_key in rows:
         if state == TicketState.DEACTIVATED:
             bundle["revoked"].append(serial)
         if state not in BUNDLED_STATES:
             continue
-        ticket_key = atrest.unseal(data_keys, sealed_ticket_key, "ticket_key")
-        user_key = atrest.unseal(data_keys, sealed_user_key, "user_key")
-        printed = ticket_code.encode(serial, user_key, ticket_key, keyring)
-        bundle["tickets"][str(serial)] = [event_id, f"{first} {last}".strip(), str(state),
-                                          b64(ticket_code.totp_key(ticket_key)), printed_digest(printed)]
+        name, totp, digest = bundle_cache.entry(
+            serial, (first or b"", last or b"", sealed_ticket_key, sealed_user_key, code_key),
+            lambda: _derive(serial, first, last, sealed_ticket_key, sealed_user_key, data_keys, keyring))
+        bundle["tickets"][str(serial)] = [event_id, name, str(state), totp, digest]
     return bundle
+
+
+def _derive(serial, first, last, sealed_ticket_key, sealed_user_key, data_keys, keyring):
+    """(holder's name, rotating code's key, printed code's digest) of one ticket, from its sealed columns."""
+    ticket_key = atrest.unseal(data_keys, sealed_ticket_key, "ticket_key")
+    user_key = atrest.unseal(data_keys, sealed_user_key, "user_key")
+    printed = ticket_code.encode(serial, user_key, ticket_key, keyring)
+    name = f"{open_text(FIRST_NAME, first) or ''} {open_text(LAST_NAME, last) or ''}".strip()
+    return name, b64(ticket_code.totp_key(ticket_key)), printed_digest(printed)
 
 
 def printed_digest(code):

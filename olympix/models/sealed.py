@@ -41,6 +41,13 @@ def installed():
     return _installed.get("sealer")
 
 
+def open_text(purpose, blob):
+    """The text a ``SealedText(purpose, ...)`` column holds as ``blob`` (its raw bytes), or None."""
+    if blob is None:
+        return None
+    return _sealer(purpose).unseal(blob, purpose).decode("utf-8")
+
+
 def sealed_length(length):
     """Bytes of the sealed form of at most ``length`` characters."""
     return OVERHEAD + MAX_BYTES_PER_CHARACTER * length
@@ -83,9 +90,7 @@ class SealedText(TypeDecorator):
         return _sealer(self.purpose).seal(value.encode("utf-8"), self.purpose)
 
     def process_result_value(self, value, dialect):
-        if value is None:
-            return None
-        return _sealer(self.purpose).unseal(value, self.purpose).decode("utf-8")
+        return open_text(self.purpose, value)
 
     def coerce_compared_value(self, op, value):
         # A comparison with a sealed column could never match: refuse it
