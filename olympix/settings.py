@@ -97,6 +97,8 @@ DEFAULTS = {
     "olympix.queue.places_per_address": "8",
     "olympix.tickets.visible_before": "48",
     "olympix.gate.opens_before": "180",
+    # Seconds a process reuses the tickets of a venue's offline bundles (its devices refresh each minute).
+    "olympix.gate.bundle_reuse_seconds": "20",
     # The managers' anomalies (issue 12.4, docs/tickets-and-gates.md): refused scans
     # from one device within one minute that make a brute force; holds and
     # purchases from one account or one address within burst_minutes that
@@ -200,6 +202,7 @@ def parse(settings, environ=os.environ):
                 "olympix.booking.self_cancel_before", "olympix.resale.deadline_before",
                 "olympix.resale.fee_cents", "olympix.waiting_list.offer_hours",
                 "olympix.tickets.visible_before", "olympix.gate.opens_before",
+                "olympix.gate.bundle_reuse_seconds",
                 "olympix.booking.relapse_minutes", "olympix.booking.holds_per_address_hour",
                 "olympix.queue.window_minutes", "olympix.queue.pass_minutes", "olympix.queue.open_minutes",
                 "olympix.queue.default_rate", "olympix.queue.max_inside", "olympix.queue.places_per_address",

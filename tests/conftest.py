@@ -45,6 +45,7 @@ TEST_SETTINGS = {
     "pyramid.default_locale_name": "fr",
     # Each test makes its own sports and venues: no cached list between them.
     "olympix.catalogue.reference_ttl": "0",
+    "olympix.gate.bundle_reuse_seconds": "0",
 }
 
 

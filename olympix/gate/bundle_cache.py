@@ -15,7 +15,7 @@ whole stadium's sessions fit).
 """
 import hashlib
 
-LIMIT = 200_000
+LIMIT = 120_000  # about 0.5 kB an entry: some 64 MB per worker when full
 _entries = {}
 
 

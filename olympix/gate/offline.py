@@ -28,6 +28,7 @@ import hmac
 import json
 import os
 import secrets
+from datetime import timedelta
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -96,39 +97,69 @@ def _epoch(when):
 
 def build(request, gate):
     """What ``gate`` needs to judge its current and next sessions' tickets offline (plain dict)."""
-    settings = request.registry.settings
-    data_keys, keyring = settings["olympix.data_keys.parsed"], settings["olympix.ticket_keys.parsed"]
+    keyring = request.registry.settings["olympix.ticket_keys.parsed"]
     opens_before = service.scan_config(request).opens_before
     events = service.events_at_gate(request, gate)
-    bundle = {
+    read_at, tickets, revoked = _tickets_of(request, events) if events else (now(request), {}, [])
+    return {
         "v": VERSION, "gate": gate.code, "gate_name": gate.name, "venue": gate.venue.name(request.locale_name),
-        "generated_at": _epoch(now(request)), "step": ticket_code.WINDOW_SECONDS,
+        "generated_at": _epoch(read_at), "step": ticket_code.WINDOW_SECONDS,
         "drift": ticket_code.DRIFT_WINDOWS,
         "rot_keys": {key_id: b64(ticket_code.rotating_key(key)) for key_id, key in keyring.keys.items()},
         "events": {str(e.id): {"title": e.title(request.locale_name), "starts": _epoch(e.starts_at),
                                "ends": _epoch(e.ends_at), "opens": _epoch(e.gates_open_at(opens_before)),
                                "phone_only": bool(e.phone_only)} for e in events},
-        "tickets": {}, "revoked": [],
+        "tickets": tickets, "revoked": revoked,
     }
-    if not events:
-        return bundle
+
+
+REUSED = 8  # sets of sessions whose tickets a process keeps (a venue's gates share one)
+
+
+def _tickets_of(request, events):
+    """``(read at, {serial: entry}, [revoked serials])`` of ``events``' tickets.
+
+    Read at most once every ``olympix.gate.bundle_reuse_seconds`` per process
+    for the same sessions: every device of a venue refreshes its bundle each
+    minute, and the bundle only serves while the server does not answer (a
+    ticket used meanwhile is caught at sync as a double admission). 0: read
+    them for every bundle (the tests).
+    """
+    reuse = timedelta(seconds=int(request.registry.settings.get("olympix.gate.bundle_reuse_seconds", 20)))
+    key = tuple(sorted(e.id for e in events))
+    current = now(request)
+    kept = request.registry.setdefault("olympix.gate.bundle_tickets", {})
+    found = kept.get(key)
+    if found is not None and timedelta(0) <= current - found[0] < reuse:
+        return found
+    found = (current, *_read_tickets(request, key))
+    if len(kept) >= REUSED:
+        kept.clear()
+    kept[key] = found
+    return found
+
+
+def _read_tickets(request, event_ids):
+    settings = request.registry.settings
+    data_keys, keyring = settings["olympix.data_keys.parsed"], settings["olympix.ticket_keys.parsed"]
     # The names as their sealed bytes: opened once per ticket and process (bundle_cache), not per bundle.
     rows = request.dbsession.execute(
         select(Ticket.serial, Ticket.event_id, type_coerce(Ticket.attendee_first_name, LargeBinary),
                type_coerce(Ticket.attendee_last_name, LargeBinary), Ticket.state, Ticket.ticket_key, User.user_key)
         .join(User, User.id == Ticket.owner_id)
-        .where(Ticket.event_id.in_([e.id for e in events]))).all()
+        .where(Ticket.event_id.in_(event_ids))).all()
     code_key = bundle_cache.fingerprint(keyring.current.encode("ascii"), keyring.keys[keyring.current])
+    tickets, revoked = {}, []
     for serial, event_id, first, last, state, sealed_ticket_key, sealed_user_key in rows:
         if state == TicketState.DEACTIVATED:
-            bundle["revoked"].append(serial)
+            revoked.append(serial)
         if state not in BUNDLED_STATES:
             continue
         name, totp, digest = bundle_cache.entry(
             serial, (first or b"", last or b"", sealed_ticket_key, sealed_user_key, code_key),
             lambda: _derive(serial, first, last, sealed_ticket_key, sealed_user_key, data_keys, keyring))
-        bundle["tickets"][str(serial)] = [event_id, name, str(state), totp, digest]
-    return bundle
+        tickets[str(serial)] = [event_id, name, str(state), totp, digest]
+    return tickets, revoked
 
 
 def _derive(serial, first, last, sealed_ticket_key, sealed_user_key, data_keys, keyring):

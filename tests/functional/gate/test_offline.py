@@ -152,3 +152,25 @@ def test_the_agents_page_gets_a_bundle_sealed_to_its_session(agent_app, world):
     assert sealed["gate"] == world.gates["a1"] and "ciphertext" in sealed
     assert testapp.get("/api/gate/bundle", status=400).json["status"] == 400
     testapp.post_json("/api/gate/sync", {"gate": world.gates["a1"], "scans": []}, status=400)  # no CSRF token
+
+
+def test_a_venues_devices_share_one_read_of_its_tickets_for_a_while(app, testapp, world, devices, clock):
+    """With olympix.gate.bundle_reuse_seconds, a process reads a venue's tickets once for its devices'
+    refreshes within that time; its bundles say when they were read; later ones read them again."""
+    _id, serial, _printed = world.mint(attendee=("Marie", "Dupont"))
+    settings = app.registry.settings
+    saved = settings["olympix.gate.bundle_reuse_seconds"]
+    settings["olympix.gate.bundle_reuse_seconds"] = 20
+    try:
+        first = opened(testapp, devices["a1"])
+        _later_id, later_serial, _code = world.mint(attendee=("Paul", "Martin"))
+        clock.advance(seconds=15)
+        other_gate = opened(testapp, devices["a2"])  # gate B, the same venue's sessions
+        assert str(later_serial) not in other_gate["tickets"] and str(serial) in other_gate["tickets"]
+        assert other_gate["generated_at"] == first["generated_at"] and other_gate["gate"] == world.gates["a2"]
+        clock.advance(seconds=6)
+        fresh = opened(testapp, devices["a1"])
+        assert str(later_serial) in fresh["tickets"] and fresh["generated_at"] >= first["generated_at"] + 21
+    finally:
+        settings["olympix.gate.bundle_reuse_seconds"] = saved
+        app.registry.pop("olympix.gate.bundle_tickets", None)
