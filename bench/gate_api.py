@@ -58,6 +58,28 @@ def parse_args(argv=None):
     return p.parse_args(argv)
 
 
+def cpu_seconds(pids):
+    """CPU seconds (user + system) the processes ``pids`` have used so far (Linux /proc)."""
+    ticks = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of proc(5))
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def with_cpu(server, loop):
+    """Run ``loop()`` and note on its result the server's worker CPU per successful scan, in ms."""
+    pids = server.workers_pids()
+    before = cpu_seconds(pids)
+    result = loop()
+    result.cpu_ms = 1000.0 * (cpu_seconds(pids) - before) / max(1, len(result.ok))
+    return result
+
+
 @contextlib.contextmanager
 def profiled(app, seconds, folder, label):
     """py-spy records olympix's workers (the gunicorn master and its children) while the block runs."""
@@ -202,17 +224,17 @@ def main(argv=None):
                        if args.profile and round_no == args.rounds - 1 and n == max(levels)
                        else contextlib.nullcontext())
                 with spy as profile_path:
-                    runs[n]["admit"].append(scan_loop(app, tokens, n, argparse.Namespace(
+                    runs[n]["admit"].append(with_cpu(app, lambda: scan_loop(app, tokens, n, argparse.Namespace(
                         max_count=per_run, seconds=args.seconds), "admit", lambda i: codes.take(),
-                        ("admit", "admitted")))
+                        ("admit", "admitted"))))
                 if profile_path:
                     report["profile"] = profile_path
-                runs[n]["bare"].append(bare_scan_loop(bare, base_ids, n, args))
-                runs[n]["repeat"].append(scan_loop(app, tokens, n, args, "repeat",
-                                                   lambda i: repeat_codes[i % REPEATS], ("deny", "already_scanned")))
-                runs[n]["made_up"].append(scan_loop(app, tokens, n, args, "made-up",
-                                                    lambda i: _world.made_up_code(key_id),
-                                                    ("deny", "unknown_or_forged")))
+                runs[n]["bare"].append(with_cpu(bare, lambda: bare_scan_loop(bare, base_ids, n, args)))
+                runs[n]["repeat"].append(with_cpu(app, lambda: scan_loop(
+                    app, tokens, n, args, "repeat", lambda i: repeat_codes[i % REPEATS], ("deny", "already_scanned"))))
+                runs[n]["made_up"].append(with_cpu(app, lambda: scan_loop(
+                    app, tokens, n, args, "made-up", lambda i: _world.made_up_code(key_id),
+                    ("deny", "unknown_or_forged"))))
         open_result = None
         if args.open_lanes:
             log(f"open loop: {args.open_lanes} lanes, one scan every {args.open_interval:g} s each, "
@@ -234,10 +256,13 @@ def main(argv=None):
         scans = app.sql("SELECT verdict, reason, COUNT(*) FROM scans GROUP BY verdict, reason")
         report["machine_after"] = machine()
 
-    rows, lat_rows = [], []
+    rows, lat_rows, cpu_rows = [], [], []
     for n in levels:
         r = runs[n]
         med = {k: median([x.rate() for x in r[k]]) for k in r}
+        cpu = {k: median([x.cpu_ms for x in r[k]]) for k in r}
+        cpu_rows.append([n, cpu["admit"], cpu["repeat"], cpu["made_up"], cpu["bare"], ratio(cpu["bare"], cpu["admit"]),
+                         median([ratio(a.rate(), b.rate()) for a, b in zip(r["admit"], r["bare"])])])
         errors = sum(len(x.errors) for k in r for x in r[k])
         rows.append([n, med["admit"], med["repeat"], med["made_up"], med["bare"], ratio(med["admit"], med["bare"]),
                      ratio(med["repeat"], med["admit"]), errors])
@@ -245,7 +270,7 @@ def main(argv=None):
             p = percentiles([s.steps["scan"] for x in r[k] for s in x.ok])
             lat_rows.append([n, {"made_up": "made-up (deny)", "repeat": "repeat (deny)", "admit": "admit",
                                  "bare": "bare view"}[k], p["p50"], p["p95"], p["p99"], p["n"]])
-        report["levels"][n] = {k: [{"rate": x.rate(), "done": len(x.ok), "seconds": x.seconds,
+        report["levels"][n] = {k: [{"rate": x.rate(), "cpu_ms": x.cpu_ms, "done": len(x.ok), "seconds": x.seconds,
                                     "errors": x.errors[:3], "latency_ms": x.step_percentiles()} for x in r[k]]
                                for k in r}
         report["levels"][n]["median_rates"] = med
@@ -254,6 +279,9 @@ def main(argv=None):
     print(f"load average before {report['machine_before']['loadavg']}, after {report['machine_after']['loadavg']}")
     table("scans per second (closed loop)", ["devices", "admits/s", "repeats/s", "made-up/s", "bare view/s",
                                              "admit / bare", "deny / admit", "errors"], rows)
+    table("workers' CPU per scan, ms (user + system of the 2 gunicorn workers, medians)",
+          ["devices", "admit", "repeat", "made-up", "bare view", "bare / admit CPU", "admit / bare, per round"],
+          cpu_rows)
     table("latency per scan, ms (closed loop)", ["devices", "scan", "p50", "p95", "p99", "n"], lat_rows)
     targets = []
     by_n = {row[0]: row for row in rows}
@@ -289,7 +317,7 @@ def main(argv=None):
               f"in requests; {report['profile']})", ["function", "inclusive %", "own %"],
               [[name, incl, self_] for name, incl, self_ in prof_rows])
         report["profile_summary"] = prof_rows
-    report["tables"] = {"rates": rows, "latency": lat_rows, "targets": targets}
+    report["tables"] = {"rates": rows, "cpu": cpu_rows, "latency": lat_rows, "targets": targets}
     write_json("gate", report, args.json)
     examples = [e for n in levels for k in runs[n] for x in runs[n][k] for e in x.errors[:2]]
     if examples:
