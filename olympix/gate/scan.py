@@ -12,8 +12,9 @@ The hot path of the gate (a lane admits someone every few seconds):
 4. the ticket's state, its event's end (over: "expired"), venue and the
    time window;
 5. ``change_state``'s conditional UPDATE to SCANNED from the state read
-   (built once, ``_ADMIT``; ``change_state`` itself after a lost race), so of two gates scanning the same ticket at the same
-   moment exactly one is admitted; the other sees no row move and denies
+   (built once, ``_ADMIT``; ``change_state`` itself after a lost race), so
+   of two gates scanning the same ticket at the same moment exactly one is
+   admitted; the other sees no row move and denies
    "already scanned";
 6. one INSERT of the scan row (every scan is recorded, forged codes too),
    a Core INSERT: no unit-of-work flush on the hot path.
