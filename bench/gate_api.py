@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/gate_api.py                    # 1, 8, 32 devices, 6 s each; 80 lanes open loop 20 s
     .venv/bin/python bench/gate_api.py --seconds 20 --rounds 3 --open-seconds 60
+    .venv/bin/python bench/gate_api.py --devices 32 --open-lanes 0 --profile var/bench/gate-profile
 
 Starts its own private database and olympix under gunicorn (2 sync
 workers); makes an event starting within the hour at a gate's venue, one
@@ -23,9 +24,12 @@ from each scan's scheduled time; target p99 < 50 ms.
 from __future__ import annotations
 
 import argparse
+import collections
+import contextlib
 import itertools
 import json
 import os
+import subprocess
 import sys
 import threading
 import time
@@ -49,8 +53,90 @@ def parse_args(argv=None):
     p.add_argument("--open-lanes", type=int, default=80, help="lanes of the open loop (default 80; 0: skip)")
     p.add_argument("--open-interval", type=float, default=5.0, help="seconds between two scans of a lane")
     p.add_argument("--open-seconds", type=float, default=20.0, help="length of the open loop (default 20)")
+    p.add_argument("--profile", metavar="DIR", help="py-spy the workers during the admit loop at the most devices")
     common_arguments(p)
     return p.parse_args(argv)
+
+
+def cpu_seconds(pids):
+    """CPU seconds (user + system) the processes ``pids`` have used so far (Linux /proc)."""
+    ticks = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of proc(5))
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def with_cpu(server, loop):
+    """Run ``loop()`` and note on its result the server's worker CPU per successful scan, in ms."""
+    pids = server.workers_pids()
+    before = cpu_seconds(pids)
+    result = loop()
+    result.cpu_ms = 1000.0 * (cpu_seconds(pids) - before) / max(1, len(result.ok))
+    return result
+
+
+@contextlib.contextmanager
+def profiled(app, seconds, folder, label):
+    """py-spy records olympix's workers (the gunicorn master and its children) while the block runs."""
+    spy = os.path.join(os.path.dirname(sys.executable), "py-spy")
+    if not os.path.exists(spy):
+        log("--profile: py-spy is not installed (.venv/bin/pip install py-spy); not profiling")
+        yield None
+        return
+    os.makedirs(folder, exist_ok=True)
+    path = os.path.join(os.path.abspath(folder), f"{label}.txt")
+    proc = subprocess.Popen([spy, "record", "--subprocesses", "--pid", str(app.proc.pid), "--rate", "250",
+                             "--duration", str(max(1, int(seconds))), "--format", "raw", "--output", path,
+                             "--nonblocking"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        yield path
+    finally:
+        try:
+            proc.wait(timeout=seconds + 30)
+        except subprocess.TimeoutExpired:
+            proc.terminate()
+            proc.wait(10)
+
+
+def _frame_name(frame):
+    """``scan (olympix/gate/scan.py:210)`` -> ``olympix/gate/scan.py:scan`` (the line number dropped)."""
+    name, _, where = frame.partition(" (")
+    where = where.rstrip(")").rsplit(":", 1)[0]
+    for marker in ("site-packages/", "/olympix/", "/lib/python3"):
+        if marker in where:
+            where = where.split(marker, 1)[1]
+            where = ("olympix/" + where) if marker == "/olympix/" else where
+            break
+    return f"{where}:{name}"
+
+
+def profile_summary(path, top=40):
+    """[(function, inclusive %, own %)] of the samples taken in requests (``Worker.handle_request``)."""
+    inclusive, own, total = collections.Counter(), collections.Counter(), 0
+    with open(path) as fh:
+        for line in fh:
+            stack, _, count = line.rstrip("\n").rpartition(" ")
+            frames = stack.split(";")
+            if not count.isdigit() or not any("handle_request" in f for f in frames):
+                continue  # the master, idle waits between requests
+            count = int(count)
+            total += count
+            names = [_frame_name(f) for f in frames if "(" in f]
+            for name in set(names):
+                inclusive[name] += count
+            if names:
+                own[names[-1]] += count
+    if not total:
+        return [], 0
+    rows = [(name, 100.0 * n / total, 100.0 * own[name] / total) for name, n in inclusive.most_common(top)]
+    rows += [(name, 100.0 * inclusive[name] / total, 100.0 * n / total) for name, n in own.most_common(top)
+             if name not in dict.fromkeys(r[0] for r in rows)]
+    return rows, total
 
 
 class Pool:
@@ -134,14 +220,21 @@ def main(argv=None):
         for round_no in range(args.rounds):
             for n in levels:
                 log(f"round {round_no + 1}/{args.rounds}, {n} devices")
-                runs[n]["admit"].append(scan_loop(app, tokens, n, argparse.Namespace(
-                    max_count=per_run, seconds=args.seconds), "admit", lambda i: codes.take(), ("admit", "admitted")))
-                runs[n]["bare"].append(bare_scan_loop(bare, base_ids, n, args))
-                runs[n]["repeat"].append(scan_loop(app, tokens, n, args, "repeat",
-                                                   lambda i: repeat_codes[i % REPEATS], ("deny", "already_scanned")))
-                runs[n]["made_up"].append(scan_loop(app, tokens, n, args, "made-up",
-                                                    lambda i: _world.made_up_code(key_id),
-                                                    ("deny", "unknown_or_forged")))
+                spy = (profiled(app, args.seconds, args.profile, f"admit-{n}")
+                       if args.profile and round_no == args.rounds - 1 and n == max(levels)
+                       else contextlib.nullcontext())
+                with spy as profile_path:
+                    runs[n]["admit"].append(with_cpu(app, lambda: scan_loop(app, tokens, n, argparse.Namespace(
+                        max_count=per_run, seconds=args.seconds), "admit", lambda i: codes.take(),
+                        ("admit", "admitted"))))
+                if profile_path:
+                    report["profile"] = profile_path
+                runs[n]["bare"].append(with_cpu(bare, lambda: bare_scan_loop(bare, base_ids, n, args)))
+                runs[n]["repeat"].append(with_cpu(app, lambda: scan_loop(
+                    app, tokens, n, args, "repeat", lambda i: repeat_codes[i % REPEATS], ("deny", "already_scanned"))))
+                runs[n]["made_up"].append(with_cpu(app, lambda: scan_loop(
+                    app, tokens, n, args, "made-up", lambda i: _world.made_up_code(key_id),
+                    ("deny", "unknown_or_forged"))))
         open_result = None
         if args.open_lanes:
             log(f"open loop: {args.open_lanes} lanes, one scan every {args.open_interval:g} s each, "
@@ -163,10 +256,13 @@ def main(argv=None):
         scans = app.sql("SELECT verdict, reason, COUNT(*) FROM scans GROUP BY verdict, reason")
         report["machine_after"] = machine()
 
-    rows, lat_rows = [], []
+    rows, lat_rows, cpu_rows = [], [], []
     for n in levels:
         r = runs[n]
         med = {k: median([x.rate() for x in r[k]]) for k in r}
+        cpu = {k: median([x.cpu_ms for x in r[k]]) for k in r}
+        cpu_rows.append([n, cpu["admit"], cpu["repeat"], cpu["made_up"], cpu["bare"], ratio(cpu["bare"], cpu["admit"]),
+                         median([ratio(a.rate(), b.rate()) for a, b in zip(r["admit"], r["bare"])])])
         errors = sum(len(x.errors) for k in r for x in r[k])
         rows.append([n, med["admit"], med["repeat"], med["made_up"], med["bare"], ratio(med["admit"], med["bare"]),
                      ratio(med["repeat"], med["admit"]), errors])
@@ -174,7 +270,7 @@ def main(argv=None):
             p = percentiles([s.steps["scan"] for x in r[k] for s in x.ok])
             lat_rows.append([n, {"made_up": "made-up (deny)", "repeat": "repeat (deny)", "admit": "admit",
                                  "bare": "bare view"}[k], p["p50"], p["p95"], p["p99"], p["n"]])
-        report["levels"][n] = {k: [{"rate": x.rate(), "done": len(x.ok), "seconds": x.seconds,
+        report["levels"][n] = {k: [{"rate": x.rate(), "cpu_ms": x.cpu_ms, "done": len(x.ok), "seconds": x.seconds,
                                     "errors": x.errors[:3], "latency_ms": x.step_percentiles()} for x in r[k]]
                                for k in r}
         report["levels"][n]["median_rates"] = med
@@ -183,6 +279,9 @@ def main(argv=None):
     print(f"load average before {report['machine_before']['loadavg']}, after {report['machine_after']['loadavg']}")
     table("scans per second (closed loop)", ["devices", "admits/s", "repeats/s", "made-up/s", "bare view/s",
                                              "admit / bare", "deny / admit", "errors"], rows)
+    table("workers' CPU per scan, ms (user + system of the 2 gunicorn workers, medians)",
+          ["devices", "admit", "repeat", "made-up", "bare view", "bare / admit CPU", "admit / bare, per round"],
+          cpu_rows)
     table("latency per scan, ms (closed loop)", ["devices", "scan", "p50", "p95", "p99", "n"], lat_rows)
     targets = []
     by_n = {row[0]: row for row in rows}
@@ -212,7 +311,13 @@ def main(argv=None):
                         ratio(pd["p50"], pa["p50"])])
     table("targets of issue #11 (ratios in this run)", ["figure", "target", "today"], targets)
     table("scan rows written (whole run)", ["verdict", "reason", "rows"], [list(r) for r in scans])
-    report["tables"] = {"rates": rows, "latency": lat_rows, "targets": targets}
+    if report.get("profile") and os.path.exists(report["profile"]):
+        prof_rows, samples = profile_summary(report["profile"])
+        table(f"where the workers spent the admit loop at {max(levels)} devices (py-spy, {samples} samples "
+              f"in requests; {report['profile']})", ["function", "inclusive %", "own %"],
+              [[name, incl, self_] for name, incl, self_ in prof_rows])
+        report["profile_summary"] = prof_rows
+    report["tables"] = {"rates": rows, "cpu": cpu_rows, "latency": lat_rows, "targets": targets}
     write_json("gate", report, args.json)
     examples = [e for n in levels for k in runs[n] for x in runs[n][k] for e in x.errors[:2]]
     if examples:

@@ -6,12 +6,14 @@ COMMIT. The pool's own ROLLBACK and PING on checkout (models/meta.py's
 engine options) are not counted here: another change owns them.
 """
 import contextlib
+import dataclasses
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import event, select, update
 
-from olympix.models import TicketHistory, User
+from olympix.models import Ticket, TicketHistory, TicketState, User
 from olympix.models.gate import Gate
+from olympix.gate import scan as scan_module
 from olympix.gate import tokens
 from tests.functional.helpers import in_request
 
@@ -81,3 +83,30 @@ def test_a_revoked_token_stops_at_once_in_this_process(testapp, app, world, devi
 
     in_request(app, revoke)
     testapp.post_json("/api/gate/scans", {"code": world.mint()[2]}, headers=headers, status=401)
+
+
+def test_a_ticket_delivered_after_it_was_read_is_still_admitted_once(testapp, app, world, device, dbsession,
+                                                                     monkeypatch):
+    """The prebuilt admit moves the ticket from the state read; if that lost a race, change_state tries both."""
+    headers, agent_id = device
+    testapp.post_json("/api/gate/scans", {"code": world.mint()[2]}, headers=headers)  # the token is read once
+    ticket_id, _serial, code = world.mint()
+    dbsession.execute(update(Ticket).where(Ticket.id == ticket_id).values(state=TicketState.DELIVERED))
+    dbsession.commit()
+    real_load = scan_module._load
+
+    def stale_load(session, serial):  # what the scan read before the ticket was delivered
+        loaded = real_load(session, serial)
+        return dataclasses.replace(loaded, ticket=dataclasses.replace(loaded.ticket, state=TicketState.PAID))
+
+    monkeypatch.setattr(scan_module, "_load", stale_load)
+    with counted(app.registry["db_engine"]) as seen:
+        answer = testapp.post_json("/api/gate/scans", {"code": code}, headers=headers).json
+    assert (answer["verdict"], answer["reason"]) == ("admit", "admitted")
+    assert seen == ["SELECT", "UPDATE", "UPDATE", "INSERT", "COMMIT"], seen  # from paid: no row; from delivered
+    history = dbsession.scalars(select(TicketHistory).where(TicketHistory.ticket_id == ticket_id)
+                                .order_by(TicketHistory.id)).all()
+    assert [(h.from_state, h.to_state, h.actor_id, h.reason) for h in history][-1] == (
+        "delivered", "scanned", agent_id, "Porte A")
+    again = testapp.post_json("/api/gate/scans", {"code": code}, headers=headers).json
+    assert (again["verdict"], again["reason"]) == ("deny", "already_scanned")
