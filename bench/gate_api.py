@@ -38,7 +38,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import _flows  # noqa: E402
 import _world  # noqa: E402
-from _harness import (Client, Run, Sample, closed_loop, common_arguments, expect, int_list, log,  # noqa: E402
+from _harness import (Client, Run, Sample, closed_loop, common_arguments, cpu_of, expect, int_list, log,  # noqa: E402
                       machine, median, open_loop, percentiles, ratio, table, write_json)
 from _stack import Bare, Olympix  # noqa: E402
 
@@ -58,26 +58,9 @@ def parse_args(argv=None):
     return p.parse_args(argv)
 
 
-def cpu_seconds(pids):
-    """CPU seconds (user + system) the processes ``pids`` have used so far (Linux /proc)."""
-    ticks = 0
-    for pid in pids:
-        try:
-            with open(f"/proc/{pid}/stat") as fh:
-                fields = fh.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        ticks += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of proc(5))
-    return ticks / os.sysconf("SC_CLK_TCK")
-
-
 def with_cpu(server, loop):
-    """Run ``loop()`` and note on its result the server's worker CPU per successful scan, in ms."""
-    pids = server.workers_pids()
-    before = cpu_seconds(pids)
-    result = loop()
-    result.cpu_ms = 1000.0 * (cpu_seconds(pids) - before) / max(1, len(result.ok))
-    return result
+    """Run ``loop()`` and note on its result the server's workers' CPU (``LoopResult.cpu_ms_each``)."""
+    return cpu_of(server.workers_pids(), loop)
 
 
 @contextlib.contextmanager
@@ -260,7 +243,7 @@ def main(argv=None):
     for n in levels:
         r = runs[n]
         med = {k: median([x.rate() for x in r[k]]) for k in r}
-        cpu = {k: median([x.cpu_ms for x in r[k]]) for k in r}
+        cpu = {k: median([x.cpu_ms_each() or 0.0 for x in r[k]]) for k in r}
         cpu_rows.append([n, cpu["admit"], cpu["repeat"], cpu["made_up"], cpu["bare"], ratio(cpu["bare"], cpu["admit"]),
                          median([ratio(a.rate(), b.rate()) for a, b in zip(r["admit"], r["bare"])])])
         errors = sum(len(x.errors) for k in r for x in r[k])
@@ -270,7 +253,8 @@ def main(argv=None):
             p = percentiles([s.steps["scan"] for x in r[k] for s in x.ok])
             lat_rows.append([n, {"made_up": "made-up (deny)", "repeat": "repeat (deny)", "admit": "admit",
                                  "bare": "bare view"}[k], p["p50"], p["p95"], p["p99"], p["n"]])
-        report["levels"][n] = {k: [{"rate": x.rate(), "cpu_ms": x.cpu_ms, "done": len(x.ok), "seconds": x.seconds,
+        report["levels"][n] = {k: [{"rate": x.rate(), "cpu_ms": x.cpu_ms_each(), "done": len(x.ok),
+                                    "seconds": x.seconds,
                                     "errors": x.errors[:3], "latency_ms": x.step_percentiles()} for x in r[k]]
                                for k in r}
         report["levels"][n]["median_rates"] = med

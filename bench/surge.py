@@ -50,8 +50,8 @@ import pymysql  # noqa: E402
 import _flows  # noqa: E402
 import _room  # noqa: E402
 import _world  # noqa: E402
-from _harness import (MARIADB, REDIS_URL, Client, Run, Sample, closed_loop, common_arguments, cpu_of, expect,  # noqa: E402
-                      int_list, log, machine, median, percentiles, ratio, table, write_json)
+from _harness import (MARIADB, REDIS_URL, Client, Run, Sample, closed_loop, common_arguments, cpu_of,  # noqa: E402
+                      expect, int_list, log, machine, median, percentiles, ratio, table, write_json)
 from _stack import Bare, Olympix  # noqa: E402
 
 PASSWORD = "bench buyer password 2024"
