@@ -69,6 +69,10 @@ def test_two_gates_offline_then_sync(server, world, browser, make_user, db_engin
     assert "verdict-admit" in other.get_attribute("class") and other.get_attribute("data-offline") == "1"
     journal_b = journal(page_b, gate_b)
     assert len(journal_b) == 1
+    # One scan waiting: said in the singular ("scan", not "scans").
+    status = wait_for(page_b, "(t => t.includes('en attente') && t)(document.getElementById('gate-status')"
+                              ".textContent)", timeout=10000)
+    assert "(1 scan en attente d’envoi)" in status.replace("'", "’"), status
 
     for context, page, gate in ((context_a, page_a, gate_a), (context_b, page_b, gate_b)):
         context.set_offline(False)

@@ -14,6 +14,8 @@
   var field = function (name) { return overlay.querySelector('[data-v="' + name + '"]'); };
   var hideTimer = null;
   var pending = 0;
+  var plural = window.Intl && Intl.PluralRules ? new Intl.PluralRules(document.documentElement.lang || "fr")
+    : {select: function (n) { return n === 1 ? "one" : "other"; }};
   // Offline (gate-offline.js): the bundle refreshed every minute, the
   // local verdict when the server does not answer, the journal synced back.
   var offline = window.OlympixGateOffline && window.OlympixGateStore && window.crypto && window.crypto.subtle &&
@@ -75,7 +77,10 @@
 
   function readyText() {
     if (!isOffline && navigator.onLine !== false) { return d.tReady; }
-    return d.tOfflineStatus.replace("%(count)s", String(offline.pending()));
+    var count = offline.pending();
+    // "1 scan", "2 scans"; in French "0 scan" too: the page's language says which.
+    var one = plural.select(count) === "one" && d.tOfflineStatusOne;
+    return (one ? d.tOfflineStatusOne : d.tOfflineStatus).replace("%(count)s", String(count));
   }
 
   function judgeOffline(code) {
