@@ -67,10 +67,8 @@ def refresh(request, order):
     if payment is not None:
         _ask_then_expire(request, order.id, payment)
         request.dbsession.refresh(order)
+    # Expiring it gives its seats to the waiting list first (booking.expire_order's SeatsCameBack).
     booking.refresh(request, order)
-    if order.state == OrderState.EXPIRED:
-        for line in order.lines:  # its seats came back: the waiting list first
-            waiting_list.offer_freed_seats(request, line.event_id)
     return order
 
 

@@ -18,7 +18,7 @@ them already offered to the line, never taken ahead of it.
 from datetime import timedelta
 
 from pyramid.events import subscriber
-from sqlalchemy import func, select, update
+from sqlalchemy import exists, func, select, update
 
 from ..events import SeatsCameBack
 from ..i18n import _
@@ -139,6 +139,10 @@ def _settle_offers(request, event_id):
 def offer_freed_seats(request, event_id, limit=50):
     """Offer the free seats of ``event_id`` to the line, in order; returns how many offers were made."""
     dbsession = request.dbsession
+    # Most seats come back to an event nobody waits for: one read says so.
+    if not dbsession.scalar(select(exists().where(WaitingEntry.event_id == event_id,
+                                                  WaitingEntry.state.in_(IN_LINE)))):
+        return 0
     _settle_offers(request, event_id)
     event = dbsession.get(Event, event_id)
     if event is None or not booking.on_sale(event, now(request)):
