@@ -11,7 +11,7 @@ from datetime import datetime, time, timedelta
 from enum import Enum
 
 from sqlalchemy import exists, func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import defer, selectinload
 
 from ..i18n import PARIS
 from ..models import Event, EventState, ListingState, Offer, ResaleListing, Sport, Venue
@@ -76,12 +76,17 @@ def cities(request) -> list[str]:
     return sorted({v.city for v in _reference(request)[1]}, key=str.casefold)
 
 
+#: A card shows no description: the two long texts stay in the database
+#: (read only if something asks, which no card does: ``event_card``).
+CARD_ONLY = (defer(Event.description_fr, raiseload=True), defer(Event.description_en, raiseload=True))
+
+
 def upcoming(request, limit: int = 3) -> list[Event]:
     """The next sessions on sale (not started yet), for the home page."""
     current = now(request)
     query = (select(Event).where(public_clause(current), Event.starts_at > current)
              .order_by(Event.starts_at, Event.id).limit(limit)
-             .options(selectinload(Event.offers)))
+             .options(selectinload(Event.offers), *CARD_ONLY))
     return list(request.dbsession.scalars(query))
 
 
@@ -179,7 +184,7 @@ def search(request, filters: dict, page: int = 1, per_page: int = PER_PAGE) -> P
 def _page_rows(request, clauses, number, per_page):
     query = (select(Event, func.count().over().label("total")).where(*clauses)
              .order_by(Event.starts_at, Event.id).limit(per_page).offset((number - 1) * per_page)
-             .options(selectinload(Event.offers)))
+             .options(selectinload(Event.offers), *CARD_ONLY))
     return request.dbsession.execute(query).all()
 
 

@@ -61,7 +61,7 @@ class CatalogueViews:
         listings = resale.open_listings(request, event)
         return {
             "event": event,
-            "card": event_card(request, event),
+            "card": event_card(request, event, with_description=True),
             "offers": list(event.offers),
             "offer_rows": offer_rows(request, event),
             "on_sale": booking.on_sale(event, booking.now(request)),

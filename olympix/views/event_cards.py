@@ -60,7 +60,8 @@ def badge(request, event, status) -> Badge:
                                                              "when": when})))
 
 
-def event_card(request, event) -> EventCard:
+def event_card(request, event, with_description=False) -> EventCard:
+    """``with_description``: the event page's head (cards show none, and their rows do not carry it)."""
     fmt, lang, tz = request.fmt, catalogue.lang(request), venue_zone(event.venue)
     status = catalogue.sale_status(request, event)
     lowest = catalogue.lowest_price(event)
@@ -68,7 +69,7 @@ def event_card(request, event) -> EventCard:
         event=event,
         url=request.resource_url(request.root, "events", event.slug),
         title=event.title(lang),
-        description=event.description(lang),
+        description=event.description(lang) if with_description else "",
         sport=event.sport.name(lang),
         venue=event.venue.name(lang),
         address=event.venue.address or event.venue.city,
