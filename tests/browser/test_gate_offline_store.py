@@ -268,3 +268,28 @@ def test_a_bundle_indexeddb_refuses_is_said_on_the_page(server, world, browser):
     page.locator("#gate-storage").wait_for(state="visible")
     assert page.locator("#gate-desk").get_attribute("data-storage") == "memory"
     context.close()
+
+
+def test_f_a_refused_upload_keeps_the_scans_and_says_so(server, world, browser, dbsession):  # noqa: F811
+    # A scan the server will not take (older than the sync accepts): the
+    # upload is refused whole; before, the page said "Prêt" and kept
+    # retrying in silence.
+    gate = world.gates["a1"]
+    context, page, _gate = open_desk(browser, server, "agent@example.test", None)
+    page.wait_for_selector("#gate-select")
+    page.evaluate("""(gate) => {
+        const at = new Date(Date.now() - 8 * 86400000).toISOString();
+        localStorage.setItem('olympix.gate.journal:' + gate, JSON.stringify([{nonce: 'refused000001',
+            code: 'OXA' + 'Q'.repeat(25) + 'A', at: at, verdict: 'deny', reason: 'unknown_or_forged', serial: null}]));
+    }""", gate)
+    page.select_option("#gate-select", str(world.gate_ids["a1"]))
+    page.click("button[type=submit].btn-lg")
+    page.wait_for_selector("#scan-code")
+    note = wait_for(page, "(n => !n.hidden && n.textContent)(document.getElementById('gate-sync-refused'))",
+                    timeout=15000)
+    assert "Le serveur a refusé les scans hors ligne de cette porte (1 en attente)" in note, note
+    assert "Prévenez votre responsable." in note and "trop éloignée de maintenant" in note, note
+    assert page.evaluate(f"({_journal_js()})('{gate}')") == 1  # still on the device
+    dbsession.rollback()
+    assert dbsession.scalars(select(Scan.nonce).where(Scan.nonce == "refused000001")).all() == []
+    context.close()

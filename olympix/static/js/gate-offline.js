@@ -157,6 +157,15 @@
         headers: {"Content-Type": "application/json", "Accept": "application/json", "X-CSRF-Token": d.csrf},
         body: JSON.stringify({gate: d.gate, scans: batch})
       }).then(function (response) {
+        if (response.status === 400) {
+          // The server read the upload and refused it (a scan too old, a bad
+          // entry): the scans stay here, and the page must say so.
+          return response.json().catch(function () { return {}; }).then(function (answer) {
+            var error = new Error("refused");
+            error.refused = answer.error || "";
+            throw error;
+          });
+        }
         if (!response.ok) { throw new Error(String(response.status)); }
         return response.json();
       }).then(function (answer) {

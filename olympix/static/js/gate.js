@@ -147,11 +147,23 @@
       return offline.sync();
     }).then(function () {
       storageNote();
+      refusedNote(null);
       if (!pending) { setStatus(readyText(), false); }
     }).catch(function (error) {
-      if (serverDown(error)) { isOffline = true; }
+      if (error && error.refused !== undefined) { refusedNote(error.refused); }
+      else if (serverDown(error)) { isOffline = true; }
       if (!pending) { setStatus(readyText(), false); }
     });
+  }
+  // The server refused the journal's upload: its scans stay on this device
+  // (nothing is lost), and the agent is told to call a supervisor.
+  function refusedNote(why) {
+    var note = document.getElementById("gate-sync-refused");
+    if (!note) { return; }
+    note.hidden = why === null;
+    if (why !== null) {
+      note.textContent = d.tSyncRefused.replace("%(count)s", String(offline.pending())) + (why ? " " + why : "");
+    }
   }
   // Without IndexedDB the bundle only lives in this page (or in
   // localStorage while it fits): the agent should know a reload offline
