@@ -13,6 +13,7 @@ Run with ``-s`` to see the verdict times measured in the page.
 import json
 import secrets
 import time
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import select
@@ -133,6 +134,25 @@ def test_b_an_offline_journal_survives_a_reload_and_syncs_once(server, world, br
     context.close()
 
 
+def old_entry(nonce, ago):
+    """A refusal of a made-up code judged offline ``ago`` (a timedelta) before now, as the old page kept it."""
+    return {"nonce": nonce, "code": "OXA" + "Q" * 25 + "A", "at": (datetime.now(timezone.utc) - ago).isoformat(),
+            "verdict": "deny", "reason": "unknown_or_forged", "serial": None}
+
+
+def desk_after_old_journal(browser, server, world, entries):  # noqa: F811
+    """Gate A1's desk, opened once the old page left ``entries`` as its localStorage journal."""
+    gate = world.gates["a1"]
+    context, page, _gate = open_desk(browser, server, "agent@example.test", None)
+    page.wait_for_selector("#gate-select")
+    page.evaluate("([gate, entries]) => localStorage.setItem('olympix.gate.journal:' + gate, "
+                  "JSON.stringify(entries))", [gate, entries])
+    page.select_option("#gate-select", str(world.gate_ids["a1"]))
+    page.click("button[type=submit].btn-lg")
+    page.wait_for_selector("#scan-code")
+    return context, page, gate
+
+
 def _journal_js():
     return """async (gate) => {
         const db = await new Promise(ok => { const r = indexedDB.open('olympix-gate'); r.onsuccess = () => ok(r.result); });
@@ -190,20 +210,8 @@ def test_c_an_old_localstorage_journal_is_moved_over_and_synced(server, world, b
 def test_d_a_journal_past_one_upload_syncs_in_batches(server, world, browser, dbsession):  # noqa: F811
     # 501 scans judged offline: more than one upload takes (500); the old
     # page sent them all at once and was refused every time.
-    gate = world.gates["a1"]
-    context, page, _gate = open_desk(browser, server, "agent@example.test", None)
-    page.wait_for_selector("#gate-select")
-    page.evaluate("""(gate) => {
-        const at = new Date(Date.now() - 120000).toISOString(), entries = [];
-        for (let i = 0; i < 501; i++) {
-            entries.push({nonce: 'batch' + String(i).padStart(6, '0'), code: 'OXA' + 'Q'.repeat(25) + 'A',
-                          at: at, verdict: 'deny', reason: 'unknown_or_forged', serial: null});
-        }
-        localStorage.setItem('olympix.gate.journal:' + gate, JSON.stringify(entries));
-    }""", gate)
-    page.select_option("#gate-select", str(world.gate_ids["a1"]))
-    page.click("button[type=submit].btn-lg")
-    page.wait_for_selector("#scan-code")
+    context, page, gate = desk_after_old_journal(browser, server, world, [
+        old_entry(f"batch{i:06d}", timedelta(minutes=2)) for i in range(501)])
     deadline, nonces = time.monotonic() + 30, []
     while len(nonces) < 501 and time.monotonic() < deadline:
         time.sleep(0.5)
@@ -274,17 +282,8 @@ def test_f_a_refused_upload_keeps_the_scans_and_says_so(server, world, browser, 
     # A scan the server will not take (older than the sync accepts): the
     # upload is refused whole; before, the page said "Prêt" and kept
     # retrying in silence.
-    gate = world.gates["a1"]
-    context, page, _gate = open_desk(browser, server, "agent@example.test", None)
-    page.wait_for_selector("#gate-select")
-    page.evaluate("""(gate) => {
-        const at = new Date(Date.now() - 8 * 86400000).toISOString();
-        localStorage.setItem('olympix.gate.journal:' + gate, JSON.stringify([{nonce: 'refused000001',
-            code: 'OXA' + 'Q'.repeat(25) + 'A', at: at, verdict: 'deny', reason: 'unknown_or_forged', serial: null}]));
-    }""", gate)
-    page.select_option("#gate-select", str(world.gate_ids["a1"]))
-    page.click("button[type=submit].btn-lg")
-    page.wait_for_selector("#scan-code")
+    context, page, gate = desk_after_old_journal(browser, server, world,
+                                                 [old_entry("refused000001", timedelta(days=8))])
     note = wait_for(page, "(n => !n.hidden && n.textContent)(document.getElementById('gate-sync-refused'))",
                     timeout=15000)
     assert "Le serveur a refusé les scans hors ligne de cette porte (1 en attente)" in note, note
