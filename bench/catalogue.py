@@ -29,8 +29,8 @@ import jinja2  # noqa: E402
 
 import _flows  # noqa: E402
 import _world  # noqa: E402
-from _harness import (BENCH_DIR, Client, Run, Sample, closed_loop, common_arguments, expect, int_list,  # noqa: E402
-                      log, loopback_only, machine, median, percentiles, ratio, table, write_json)
+from _harness import (BENCH_DIR, Client, Run, Sample, closed_loop, common_arguments, cpu_of, expect,  # noqa: E402
+                      int_list, log, loopback_only, machine, median, percentiles, ratio, table, write_json)
 from _stack import Bare, Nginx, Olympix  # noqa: E402
 
 DEMO_USER = "user@demo.olympix.test"
@@ -120,16 +120,25 @@ def main(argv=None):
                 for name, path in pages.items():
                     log(f"round {round_no + 1}/{args.rounds}, {n} clients, {name}")
                     r = results[(name, n)]
-                    r["anon"].append(get_loop(app.base, path, n, args, f"{name} anonymous"))
-                    r["bare"].append(get_loop(bare.base, bare_paths[name], n, args, "bare page"))
-                    r["signed"].append(get_loop(app.base, path, n, args, f"{name} signed in", signed.cookies))
+                    # The workers' CPU per page beside each rate: on a shared machine
+                    # the rate follows the load, the CPU a page costs much less.
+                    r["anon"].append(cpu_of(app.workers_pids(), lambda: get_loop(
+                        app.base, path, n, args, f"{name} anonymous")))
+                    r["bare"].append(cpu_of(bare.workers_pids(), lambda: get_loop(
+                        bare.base, bare_paths[name], n, args, "bare page")))
+                    r["signed"].append(cpu_of(app.workers_pids(), lambda: get_loop(
+                        app.base, path, n, args, f"{name} signed in", signed.cookies)))
                     if cache:
                         r["cache_anon"].append(get_loop(cache, path, n, args, f"{name} through the cache"))
         report["machine_after"] = machine()
 
-    rows, lat = [], []
+    rows, lat, cpu_rows = [], [], []
     for (name, n), r in results.items():
         med = {k: median([x.rate() for x in r[k]]) for k in r}
+        cpu = {k: median([x.cpu_ms_each() for x in r[k] if x.cpu_ms_each() is not None] or [0.0])
+               for k in ("anon", "signed", "bare")}
+        cpu_rows.append([name, n, cpu["anon"], cpu["signed"], cpu["bare"], ratio(cpu["bare"], cpu["anon"]),
+                         ratio(cpu["bare"], cpu["signed"])])
         cache_rate = med["cache_anon"] if cache else "not available"
         rows.append([name, n, sizes[name], med["anon"], med["signed"], med["bare"], ratio(med["anon"], med["bare"]),
                      ratio(med["signed"], med["bare"]), cache_rate,
@@ -140,21 +149,24 @@ def main(argv=None):
             if r[k]:
                 p = percentiles([s.steps["get"] for x in r[k] for s in x.ok])
                 lat.append([name, n, label, p["p50"], p["p95"], p["p99"], p["n"]])
-        report["pages"][f"{name} x{n}"] = {k: [{"rate": x.rate(), "done": len(x.ok), "errors": x.errors[:3]}
-                                               for x in r[k]] for k in r} | {"median_rates": med}
+        report["pages"][f"{name} x{n}"] = {k: [{"rate": x.rate(), "done": len(x.ok), "errors": x.errors[:3],
+                                                "cpu_ms_each": x.cpu_ms_each()}
+                                               for x in r[k]] for k in r} | {"median_rates": med, "median_cpu_ms": cpu}
     print(f"\ncatalogue: olympix under gunicorn (2 sync workers), demo catalogue (olympix seed-demo); "
           f"loops of {args.seconds:g} s, {args.rounds} round(s), medians")
     print(f"load average before {report['machine_before']['loadavg']}, after {report['machine_after']['loadavg']}")
     table("pages per second", ["page", "clients", "bytes", "anonymous/s", "signed in/s", "bare page/s",
                                "anon / bare", "signed / bare", "through cache/s", "cache / bare", "errors"], rows)
     table("latency, ms", ["page", "clients", "as", "p50", "p95", "p99", "n"], lat)
+    table("the workers' CPU per page, ms (user + system; MariaDB's own not counted)",
+          ["page", "clients", "anonymous", "signed in", "bare page", "bare / anon", "bare / signed"], cpu_rows)
     n = max(args.clients)
     targets = [[f"{name}, app / bare page ({n} clients)", ">= 0.50", row[6]] for row in rows
                for name in [row[0]] if row[1] == n]
     targets += [[f"{row[0]}, anonymous through the cache / bare page", ">= 3.0", row[9]] for row in rows if row[1] == n]
     table("targets of issue #11 (ratios in this run)", ["figure", "target", "today"], targets)
     report["pages_tested"] = pages
-    report["tables"] = {"rates": rows, "latency": lat}
+    report["tables"] = {"rates": rows, "latency": lat, "cpu_ms": cpu_rows}
     write_json("catalogue", report, args.json)
 
 
