@@ -11,7 +11,6 @@ from datetime import datetime, time, timedelta
 from enum import Enum
 
 from sqlalchemy import exists, func, or_, select
-from sqlalchemy.orm import defer, selectinload
 
 from ..i18n import PARIS
 from ..models import Event, EventState, ListingState, Offer, ResaleListing, Sport, Venue
@@ -30,71 +29,143 @@ def lang(request) -> str:
 
 def public_clause(current: datetime):
     """Published sessions that have not ended: what the catalogue lists."""
-    return (Event.state == EventState.PUBLISHED) & (Event.ends_at > current)
+    columns = Event.__table__.c
+    return (columns.state == EventState.PUBLISHED) & (columns.ends_at > current)
 
 
 @dataclass(frozen=True)
 class Choice:
-    """A sport or a venue as the search form lists it (no ORM row: shared by requests)."""
+    """A sport or a venue as the search form and the cards show it (no ORM row: shared by requests)."""
 
     slug: str
     name_fr: str
     name_en: str
     city: str = ""
+    id: int = 0
+    icon: str = ""  # a sport's picture, under static/img/sports/
+    address: str = ""  # a venue's
+    tz: str = "Europe/Paris"  # a venue's time zone (formatting.venue_zone)
 
     def name(self, lang):
         return self.name_fr if lang == "fr" else self.name_en
 
 
-def _reference(request):
-    """``(sports, venues)`` as Choices, read at most once a ``reference_ttl`` per process.
+@dataclass(frozen=True)
+class Reference:
+    """The sports and venues, as Choices, by slug order of the database and by id."""
 
-    Every search page lists them; they change when an administrator adds a
-    venue, not between two visitors: this keeps two queries off each search
-    page (issue 11.2). 0 seconds: read them every time (the tests).
+    sports: tuple
+    venues: tuple
+    sport_by_id: dict
+    venue_by_id: dict
+
+
+def _reference(request, fresh=False) -> Reference:
+    """The sports and venues, read at most once a ``reference_ttl`` per process.
+
+    Every search page lists them and every card names one of each; they
+    change when an administrator adds a venue, not between two visitors:
+    this keeps them off each page's statements (issue 11.2). 0 seconds: read
+    them every time (the tests). ``fresh``: read them now (a card names a
+    sport or a venue added since).
     """
     ttl = request.registry.settings.get("olympix.catalogue.reference_ttl", 60)
     current = now(request)
     cached = request.registry.get("olympix.catalogue.reference")
-    if cached is not None and ttl > 0 and timedelta(0) <= current - cached[0] < timedelta(seconds=ttl):
+    if (not fresh and cached is not None and ttl > 0
+            and timedelta(0) <= current - cached[0] < timedelta(seconds=ttl)):
         return cached[1]
-    sports_ = tuple(Choice(s.slug, s.name_fr, s.name_en) for s in request.dbsession.scalars(select(Sport)))
-    venues_ = tuple(Choice(v.slug, v.name_fr, v.name_en, v.city) for v in request.dbsession.scalars(select(Venue)))
-    request.registry["olympix.catalogue.reference"] = (current, (sports_, venues_))
-    return sports_, venues_
+    sports_ = tuple(Choice(s.slug, s.name_fr, s.name_en, id=s.id, icon=s.icon)
+                    for s in request.dbsession.scalars(select(Sport)))
+    venues_ = tuple(Choice(v.slug, v.name_fr, v.name_en, v.city, id=v.id, address=v.address or "", tz=v.tz or "")
+                    for v in request.dbsession.scalars(select(Venue)))
+    reference = Reference(sports_, venues_, {s.id: s for s in sports_}, {v.id: v for v in venues_})
+    request.registry["olympix.catalogue.reference"] = (current, reference)
+    return reference
 
 
 def sports(request) -> list[Choice]:
-    return sorted(_reference(request)[0], key=lambda s: s.name(lang(request)).casefold())
+    return sorted(_reference(request).sports, key=lambda s: s.name(lang(request)).casefold())
 
 
 def venues(request) -> list[Choice]:
-    return sorted(_reference(request)[1], key=lambda v: v.name(lang(request)).casefold())
+    return sorted(_reference(request).venues, key=lambda v: v.name(lang(request)).casefold())
 
 
 def cities(request) -> list[str]:
-    return sorted({v.city for v in _reference(request)[1]}, key=str.casefold)
+    return sorted({v.city for v in _reference(request).venues}, key=str.casefold)
 
 
-#: A card shows no description: the two long texts stay in the database
-#: (read only if something asks, which no card does: ``event_card``).
-CARD_ONLY = (defer(Event.description_fr, raiseload=True), defer(Event.description_en, raiseload=True))
+#: The columns a card reads (Core, no ORM object): never the two long descriptions.
+EVENTS, OFFERS, LISTINGS = Event.__table__.c, Offer.__table__.c, ResaleListing.__table__.c
+CARD_COLUMNS = ("id", "slug", "sport_id", "venue_id", "title_fr", "title_en", "starts_at", "ends_at", "image",
+                "medal_session", "capacity", "seats_left", "state", "onsale_at")
+#: What a card says of the offers (its "from" price, whether one still fits the seats left),
+#: computed by the database for the page's sessions only.
+OFFER_FIGURES = (
+    select(func.min(OFFERS.price_cents)).where(OFFERS.event_id == EVENTS.id).scalar_subquery().label("lowest_cents"),
+    select(func.min(OFFERS.seats)).where(OFFERS.event_id == EVENTS.id).scalar_subquery().label("fewest_seats"),
+)
 
 
-def upcoming(request, limit: int = 3) -> list[Event]:
+@dataclass(frozen=True, slots=True)
+class CardEvent:
+    """A session as a card shows it: its row's card columns, its sport and venue, its offers' figures.
+
+    A page of cards is one Core statement (issue 11: the ORM's load of the
+    events, their sport, venue and offers was half of a search page); the
+    names of sports and venues come from the per-process reference
+    (``_reference``). The event page keeps the ORM row (``EventResource``).
+    """
+
+    id: int
+    slug: str
+    sport_id: int
+    venue_id: int
+    title_fr: str
+    title_en: str
+    starts_at: datetime
+    ends_at: datetime
+    image: str
+    medal_session: bool
+    capacity: int
+    seats_left: int
+    state: str
+    onsale_at: datetime | None
+    lowest_cents: int | None  # None: no offer
+    fewest_seats: int | None
+    sport: Choice
+    venue: Choice
+
+    def title(self, lang):
+        return self.title_fr if lang == "fr" else self.title_en
+
+
+def _card_select(clauses):
+    return (select(*(EVENTS[name] for name in CARD_COLUMNS), *OFFER_FIGURES).where(*clauses)
+            .order_by(EVENTS.starts_at, EVENTS.id))
+
+
+def _cards(request, rows) -> list[CardEvent]:
+    reference = _reference(request)
+    if any(r.sport_id not in reference.sport_by_id or r.venue_id not in reference.venue_by_id for r in rows):
+        reference = _reference(request, fresh=True)  # a sport or a venue added since the last read
+    return [CardEvent(*row[:len(CARD_COLUMNS) + 2], sport=reference.sport_by_id[row.sport_id],
+                      venue=reference.venue_by_id[row.venue_id]) for row in rows]
+
+
+def upcoming(request, limit: int = 3) -> list[CardEvent]:
     """The next sessions on sale (not started yet), for the home page."""
     current = now(request)
-    query = (select(Event).where(public_clause(current), Event.starts_at > current)
-             .order_by(Event.starts_at, Event.id).limit(limit)
-             .options(selectinload(Event.offers), *CARD_ONLY))
-    return list(request.dbsession.scalars(query))
+    query = _card_select([public_clause(current), EVENTS.starts_at > current]).limit(limit)
+    return _cards(request, request.dbsession.execute(query).all())
 
 
 @dataclass
 class Page:
     """One page of results: ``items``, ``number`` (1-based), ``pages``, ``total``."""
 
-    items: list[Event]
+    items: list
     number: int
     pages: int
     total: int
@@ -121,34 +192,39 @@ class Page:
 
 
 def search_clauses(request, filters: dict) -> list:
-    """SQL conditions for the parsed filters (see ``schemas.catalogue``)."""
+    """SQL conditions (Core, on the events table) for the parsed filters (see ``schemas.catalogue``).
+
+    Sports and venues are named by slug and cities by name; the filters were
+    checked against the reference, whose ids they stand for here.
+    """
     clauses = [public_clause(now(request))]
+    reference = _reference(request)
     if sport := filters.get("sport"):
-        clauses.append(Event.sport.has(Sport.slug == sport))
+        clauses.append(EVENTS.sport_id.in_([s.id for s in reference.sports if s.slug == sport]))
     if venue := filters.get("venue"):
-        clauses.append(Event.venue.has(Venue.slug == venue))
+        clauses.append(EVENTS.venue_id.in_([v.id for v in reference.venues if v.slug == venue]))
     if city := filters.get("city"):
-        clauses.append(Event.venue.has(Venue.city == city))
+        clauses.append(EVENTS.venue_id.in_([v.id for v in reference.venues if v.city == city]))
     # Dates are Paris calendar days: from 00:00 on "from" to 24:00 on "to".
     if start := filters.get("from"):
-        clauses.append(Event.starts_at >= datetime.combine(start, time(), tzinfo=PARIS))
+        clauses.append(EVENTS.starts_at >= datetime.combine(start, time(), tzinfo=PARIS))
     if end := filters.get("to"):
-        clauses.append(Event.starts_at < datetime.combine(end + timedelta(days=1), time(), tzinfo=PARIS))
+        clauses.append(EVENTS.starts_at < datetime.combine(end + timedelta(days=1), time(), tzinfo=PARIS))
     if text := filters.get("q"):
-        clauses.append(or_(Event.title_fr.ilike(_like(text), escape="\\"),
-                           Event.title_en.ilike(_like(text), escape="\\")))
-    offer = [Offer.event_id == Event.id]
+        clauses.append(or_(EVENTS.title_fr.ilike(_like(text), escape="\\"),
+                           EVENTS.title_en.ilike(_like(text), escape="\\")))
+    offer = [OFFERS.event_id == EVENTS.id]
     if kind := filters.get("offer"):
-        offer.append(Offer.kind == kind)
+        offer.append(OFFERS.kind == kind)
     if (max_price := filters.get("max_price")) is not None:
-        offer.append(Offer.price_cents <= int(max_price * 100))
+        offer.append(OFFERS.price_cents <= int(max_price * 100))
     if filters.get("seats"):
         # "Seats left" means on sale (not started) with at least one offer
         # that can still be bought whole.
         # A ticket on the official resale counts too (services/resale.py).
-        clauses.append(Event.starts_at > now(request))
-        on_resale = exists().where(ResaleListing.event_id == Event.id, ResaleListing.state == ListingState.OPEN)
-        offer.append(or_(Offer.seats <= Event.seats_left, on_resale))
+        clauses.append(EVENTS.starts_at > now(request))
+        on_resale = exists().where(LISTINGS.event_id == EVENTS.id, LISTINGS.state == ListingState.OPEN)
+        offer.append(or_(OFFERS.seats <= EVENTS.seats_left, on_resale))
     if len(offer) > 1:
         clauses.append(exists().where(*offer))
     return clauses
@@ -160,39 +236,49 @@ def _like(text: str) -> str:
 
 
 def search(request, filters: dict, page: int = 1, per_page: int = PER_PAGE) -> Page:
-    """Published, not-ended sessions matching ``filters``, by date, one page.
+    """Published, not-ended sessions matching ``filters``, by date, one page of CardEvents.
 
     A page past the end shows the last one, so an old shared link still
     lands on results.
     """
     clauses = search_clauses(request, filters)
     number = max(1, page)
-    # The page and the number of matches in one statement (a window count),
-    # the offers of the page's sessions in a second: no count query, no
-    # per-card query (issue 11.2).
+    # The page, its offers' figures and the number of matches in one
+    # statement (a window count): no count query, no per-card query (issue 11.2).
     rows = _page_rows(request, clauses, number, per_page)
     if rows:
-        total = rows[0][1]
+        total = rows[0].total
     else:
-        total = request.dbsession.scalar(select(func.count(Event.id)).where(*clauses)) if number > 1 else 0
+        total = request.dbsession.scalar(select(func.count(EVENTS.id)).where(*clauses)) if number > 1 else 0
         if total:  # past the end: the last page
             number = math.ceil(total / per_page)
             rows = _page_rows(request, clauses, number, per_page)
-    return Page([event for event, _total in rows], number, max(1, math.ceil(total / per_page)), total)
+    return Page(_cards(request, rows), number, max(1, math.ceil(total / per_page)), total)
 
 
 def _page_rows(request, clauses, number, per_page):
-    query = (select(Event, func.count().over().label("total")).where(*clauses)
-             .order_by(Event.starts_at, Event.id).limit(per_page).offset((number - 1) * per_page)
-             .options(selectinload(Event.offers), *CARD_ONLY))
+    query = (_card_select(clauses).add_columns(func.count().over().label("total"))
+             .limit(per_page).offset((number - 1) * per_page))
     return request.dbsession.execute(query).all()
 
 
 # -- what a card or an event page says ---------------------------------------
 
-def lowest_price(event: Event) -> int | None:
+def offer_figures(event) -> tuple[int | None, int | None]:
+    """``(lowest price in cents, fewest seats)`` of the session's offers (None, None without offers).
+
+    A card's session (``CardEvent``) carries them from its query; an ORM row
+    (the event page) reads them from its offers.
+    """
+    if isinstance(event, CardEvent):
+        return event.lowest_cents, event.fewest_seats
+    return (min((o.price_cents for o in event.offers), default=None),
+            min((o.seats for o in event.offers), default=None))
+
+
+def lowest_price(event) -> int | None:
     """The cheapest offer of the session, in cents (None without offers)."""
-    return min((o.price_cents for o in event.offers), default=None)
+    return offer_figures(event)[0]
 
 
 def offer_available(event: Event, offer: Offer) -> bool:
@@ -211,7 +297,7 @@ class SaleStatus(str, Enum):
     UNPUBLISHED = "unpublished"  # staff preview only
 
 
-def sale_status(request, event: Event) -> SaleStatus:
+def sale_status(request, event) -> SaleStatus:
     """The truth about a session now: tickets are sold until it starts."""
     current = now(request)
     if event.state != EventState.PUBLISHED:
@@ -222,7 +308,8 @@ def sale_status(request, event: Event) -> SaleStatus:
         return SaleStatus.IN_PROGRESS
     if event.onsale_at is not None and current < event.onsale_at:
         return SaleStatus.OPENS_LATER
-    if event.seats_left <= 0 or (event.offers and not any(offer_available(event, o) for o in event.offers)):
+    fewest = offer_figures(event)[1]
+    if event.seats_left <= 0 or (fewest is not None and fewest > event.seats_left):  # no offer fits
         return SaleStatus.SOLD_OUT
     if event.seats_left <= max(FEW_SEATS, event.capacity // 10):
         return SaleStatus.FEW_LEFT
