@@ -34,9 +34,10 @@ class CatalogueViews:
             "ignored": [translate(request, title) for title in ignored],
             "page": page,
             "cards": [event_card(request, event) for event in page.items],
-            "sports": [(s.slug, s.name(lang)) for s in sports],
-            "venues": [(v.slug, v.name(lang)) for v in venues],
-            "cities": cities,
+            # Tuples: the lists' options are rendered once per process (views/fragments.py).
+            "sports": tuple((s.slug, s.name(lang)) for s in sports),
+            "venues": tuple((v.slug, v.name(lang)) for v in venues),
+            "cities": tuple(cities),
             "offer_kinds": [(k, request.fmt.offer_name(k)) for k in OfferKind],
             "page_url": lambda number: self._page_url(filters, number),
             "clear_url": request.resource_url(self.context),
