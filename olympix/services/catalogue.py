@@ -6,7 +6,7 @@ olympix/formatting.py's business, what a card shows is views/event_cards.py's.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from enum import Enum
 
@@ -58,6 +58,18 @@ class Reference:
     venues: tuple
     sport_by_id: dict
     venue_by_id: dict
+    #: The lists as the search form shows them, sorted once per language.
+    by_name: dict = field(default_factory=dict)
+
+    def sorted(self, what, lang):
+        """``what`` ("sports", "venues", "cities") in the reader's alphabetical order."""
+        key = (what, lang)
+        if key not in self.by_name:
+            if what == "cities":
+                self.by_name[key] = sorted({v.city for v in self.venues}, key=str.casefold)
+            else:
+                self.by_name[key] = sorted(getattr(self, what), key=lambda c: c.name(lang).casefold())
+        return self.by_name[key]
 
 
 def _reference(request, fresh=False) -> Reference:
@@ -85,15 +97,15 @@ def _reference(request, fresh=False) -> Reference:
 
 
 def sports(request) -> list[Choice]:
-    return sorted(_reference(request).sports, key=lambda s: s.name(lang(request)).casefold())
+    return list(_reference(request).sorted("sports", lang(request)))
 
 
 def venues(request) -> list[Choice]:
-    return sorted(_reference(request).venues, key=lambda v: v.name(lang(request)).casefold())
+    return list(_reference(request).sorted("venues", lang(request)))
 
 
 def cities(request) -> list[str]:
-    return sorted({v.city for v in _reference(request).venues}, key=str.casefold)
+    return list(_reference(request).sorted("cities", lang(request)))
 
 
 #: The columns a card reads (Core, no ORM object): never the two long descriptions.
