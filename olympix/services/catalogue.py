@@ -235,7 +235,10 @@ def search_clauses(request, filters: dict) -> list:
         # that can still be bought whole.
         # A ticket on the official resale counts too (services/resale.py).
         clauses.append(EVENTS.starts_at > now(request))
-        on_resale = exists().where(LISTINGS.event_id == EVENTS.id, LISTINGS.state == ListingState.OPEN)
+        # Correlated to the searched session explicitly: nested in the offers'
+        # EXISTS, SQLAlchemy would not, and a listing of any session counted.
+        on_resale = (exists().where(LISTINGS.event_id == EVENTS.id, LISTINGS.state == ListingState.OPEN)
+                     .correlate(Event.__table__))
         offer.append(or_(OFFERS.seats <= EVENTS.seats_left, on_resale))
     if len(offer) > 1:
         clauses.append(exists().where(*offer))

@@ -60,6 +60,11 @@ def test_whole_resale_journey(testapp, buyer, make_event, make_user, sandbox, db
     dbsession.execute(Event.__table__.update().where(Event.id == event.id).values(seats_left=0))
     dbsession.commit()
     assert f"/events/{event.slug}" in testapp.get("/events?seats=1").text
+    # ... and only that session's: another sold-out one is not "seats left" for it
+    other = make_event(capacity=10, starts_in=timedelta(days=3))
+    dbsession.execute(Event.__table__.update().where(Event.id == other.id).values(seats_left=0))
+    dbsession.commit()
+    assert f"/events/{other.slug}" not in testapp.get("/events?seats=1").text
     dbsession.execute(Event.__table__.update().where(Event.id == event.id).values(seats_left=8))
     dbsession.commit()
     held = page.forms[next(k for k, f in page.forms.items() if f.action.endswith("@@buy-resale"))].submit()
