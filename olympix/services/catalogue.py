@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import datetime, time, timedelta
 from enum import Enum
 
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import bindparam, exists, func, or_, select
 
 from ..i18n import PARIS
 from ..models import Event, EventState, ListingState, Offer, ResaleListing, Sport, Venue
@@ -26,12 +27,6 @@ def lang(request) -> str:
 
 
 # -- what the public sees ----------------------------------------------------
-
-def public_clause(current: datetime):
-    """Published sessions that have not ended: what the catalogue lists."""
-    columns = Event.__table__.c
-    return (columns.state == EventState.PUBLISHED) & (columns.ends_at > current)
-
 
 @dataclass(frozen=True)
 class Choice:
@@ -166,11 +161,14 @@ def _cards(request, rows) -> list[CardEvent]:
                       venue=reference.venue_by_id[row.venue_id]) for row in rows]
 
 
+#: The home page's next sessions on sale (not started yet): one statement, built once.
+UPCOMING = (_card_select([EVENTS.state == EventState.PUBLISHED, EVENTS.ends_at > bindparam("now"),
+                          EVENTS.starts_at > bindparam("now")]).limit(bindparam("limit")))
+
+
 def upcoming(request, limit: int = 3) -> list[CardEvent]:
     """The next sessions on sale (not started yet), for the home page."""
-    current = now(request)
-    query = _card_select([public_clause(current), EVENTS.starts_at > current]).limit(limit)
-    return _cards(request, request.dbsession.execute(query).all())
+    return _cards(request, request.dbsession.execute(UPCOMING, {"now": now(request), "limit": limit}).all())
 
 
 @dataclass
@@ -203,38 +201,42 @@ class Page:
         return out
 
 
-def search_clauses(request, filters: dict) -> list:
-    """SQL conditions (Core, on the events table) for the parsed filters (see ``schemas.catalogue``).
+#: The filters that change the search's SQL (the others only its values).
+SHAPING = ("sport", "venue", "city", "from", "to", "q", "offer", "max_price", "seats")
 
-    Sports and venues are named by slug and cities by name; the filters were
-    checked against the reference, whose ids they stand for here.
+
+@lru_cache(maxsize=128)
+def search_statements(shape: frozenset):
+    """``(page, count)``: the search's two statements for the filters named in ``shape``, with bind parameters.
+
+    Built once per combination of filters (issue 11: building a statement
+    and its cache key was a tenth of a search page); ``search_params`` gives
+    their values.
     """
-    clauses = [public_clause(now(request))]
-    reference = _reference(request)
-    if sport := filters.get("sport"):
-        clauses.append(EVENTS.sport_id.in_([s.id for s in reference.sports if s.slug == sport]))
-    if venue := filters.get("venue"):
-        clauses.append(EVENTS.venue_id.in_([v.id for v in reference.venues if v.slug == venue]))
-    if city := filters.get("city"):
-        clauses.append(EVENTS.venue_id.in_([v.id for v in reference.venues if v.city == city]))
-    # Dates are Paris calendar days: from 00:00 on "from" to 24:00 on "to".
-    if start := filters.get("from"):
-        clauses.append(EVENTS.starts_at >= datetime.combine(start, time(), tzinfo=PARIS))
-    if end := filters.get("to"):
-        clauses.append(EVENTS.starts_at < datetime.combine(end + timedelta(days=1), time(), tzinfo=PARIS))
-    if text := filters.get("q"):
-        clauses.append(or_(EVENTS.title_fr.ilike(_like(text), escape="\\"),
-                           EVENTS.title_en.ilike(_like(text), escape="\\")))
+    clauses = [EVENTS.state == EventState.PUBLISHED, EVENTS.ends_at > bindparam("now")]
+    if "sport" in shape:
+        clauses.append(EVENTS.sport_id.in_(bindparam("sport_ids", expanding=True)))
+    if "venue" in shape:
+        clauses.append(EVENTS.venue_id.in_(bindparam("venue_ids", expanding=True)))
+    if "city" in shape:
+        clauses.append(EVENTS.venue_id.in_(bindparam("city_venue_ids", expanding=True)))
+    if "from" in shape:
+        clauses.append(EVENTS.starts_at >= bindparam("starts_from"))
+    if "to" in shape:
+        clauses.append(EVENTS.starts_at < bindparam("starts_before"))
+    if "q" in shape:
+        clauses.append(or_(EVENTS.title_fr.ilike(bindparam("q"), escape="\\"),
+                           EVENTS.title_en.ilike(bindparam("q"), escape="\\")))
     offer = [OFFERS.event_id == EVENTS.id]
-    if kind := filters.get("offer"):
-        offer.append(OFFERS.kind == kind)
-    if (max_price := filters.get("max_price")) is not None:
-        offer.append(OFFERS.price_cents <= int(max_price * 100))
-    if filters.get("seats"):
+    if "offer" in shape:
+        offer.append(OFFERS.kind == bindparam("kind"))
+    if "max_price" in shape:
+        offer.append(OFFERS.price_cents <= bindparam("max_cents"))
+    if "seats" in shape:
         # "Seats left" means on sale (not started) with at least one offer
         # that can still be bought whole.
         # A ticket on the official resale counts too (services/resale.py).
-        clauses.append(EVENTS.starts_at > now(request))
+        clauses.append(EVENTS.starts_at > bindparam("now"))
         # Correlated to the searched session explicitly: nested in the offers'
         # EXISTS, SQLAlchemy would not, and a listing of any session counted.
         on_resale = (exists().where(LISTINGS.event_id == EVENTS.id, LISTINGS.state == ListingState.OPEN)
@@ -242,7 +244,37 @@ def search_clauses(request, filters: dict) -> list:
         offer.append(or_(OFFERS.seats <= EVENTS.seats_left, on_resale))
     if len(offer) > 1:
         clauses.append(exists().where(*offer))
-    return clauses
+    page = (_card_select(clauses).add_columns(func.count().over().label("total"))
+            .limit(bindparam("limit")).offset(bindparam("offset")))
+    return page, select(func.count(EVENTS.id)).where(*clauses)
+
+
+def search_params(request, filters: dict) -> dict:
+    """The values of the search's bind parameters for the parsed filters (see ``schemas.catalogue``).
+
+    Sports and venues are named by slug and cities by name; the filters were
+    checked against the reference, whose ids they stand for here.
+    """
+    params = {"now": now(request)}
+    reference = _reference(request)
+    if sport := filters.get("sport"):
+        params["sport_ids"] = [s.id for s in reference.sports if s.slug == sport]
+    if venue := filters.get("venue"):
+        params["venue_ids"] = [v.id for v in reference.venues if v.slug == venue]
+    if city := filters.get("city"):
+        params["city_venue_ids"] = [v.id for v in reference.venues if v.city == city]
+    # Dates are Paris calendar days: from 00:00 on "from" to 24:00 on "to".
+    if start := filters.get("from"):
+        params["starts_from"] = datetime.combine(start, time(), tzinfo=PARIS)
+    if end := filters.get("to"):
+        params["starts_before"] = datetime.combine(end + timedelta(days=1), time(), tzinfo=PARIS)
+    if text := filters.get("q"):
+        params["q"] = _like(text)
+    if kind := filters.get("offer"):
+        params["kind"] = kind
+    if (max_price := filters.get("max_price")) is not None:
+        params["max_cents"] = int(max_price * 100)
+    return params
 
 
 def _like(text: str) -> str:
@@ -256,25 +288,26 @@ def search(request, filters: dict, page: int = 1, per_page: int = PER_PAGE) -> P
     A page past the end shows the last one, so an old shared link still
     lands on results.
     """
-    clauses = search_clauses(request, filters)
+    page_query, count_query = search_statements(frozenset(name for name in SHAPING if filters.get(name)
+                                                          or (name == "max_price" and name in filters)))
+    params = search_params(request, filters)
     number = max(1, page)
     # The page, its offers' figures and the number of matches in one
     # statement (a window count): no count query, no per-card query (issue 11.2).
-    rows = _page_rows(request, clauses, number, per_page)
+    rows = _page_rows(request, page_query, params, number, per_page)
     if rows:
         total = rows[0].total
     else:
-        total = request.dbsession.scalar(select(func.count(EVENTS.id)).where(*clauses)) if number > 1 else 0
+        total = request.dbsession.scalar(count_query, params) if number > 1 else 0
         if total:  # past the end: the last page
             number = math.ceil(total / per_page)
-            rows = _page_rows(request, clauses, number, per_page)
+            rows = _page_rows(request, page_query, params, number, per_page)
     return Page(_cards(request, rows), number, max(1, math.ceil(total / per_page)), total)
 
 
-def _page_rows(request, clauses, number, per_page):
-    query = (_card_select(clauses).add_columns(func.count().over().label("total"))
-             .limit(per_page).offset((number - 1) * per_page))
-    return request.dbsession.execute(query).all()
+def _page_rows(request, query, params, number, per_page):
+    return request.dbsession.execute(query, {**params, "limit": per_page,
+                                             "offset": (number - 1) * per_page}).all()
 
 
 # -- what a card or an event page says ---------------------------------------
