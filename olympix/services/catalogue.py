@@ -368,7 +368,10 @@ def is_over(request, event: Event) -> bool:
     return event.ends_at <= now(request)
 
 
-def image_url(request, event: Event) -> str:
-    """The session's picture: ``event.image`` under static/img/, else its sport's."""
-    image = event.image or f"sports/{event.sport.icon}"
-    return request.static_url(f"olympix:static/img/{image}")
+def image_path(event) -> str:
+    """The session's picture under static/img/: ``event.image``, else its sport's."""
+    return event.image or f"sports/{event.sport.icon}"
+
+
+def image_url(request, event) -> str:
+    return request.static_url(f"olympix:static/img/{image_path(event)}")

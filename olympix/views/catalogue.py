@@ -7,7 +7,7 @@ from ..resources.catalogue import EventResource, EventsFolder
 from ..schemas.catalogue import FILTER_NAMES, parse_filters
 from ..security.permissions import Permission
 from ..services import booking, catalogue, resale
-from .event_cards import event_card, offer_rows
+from .event_cards import event_card, event_cards, offer_rows
 from .waiting_list import waiting_values
 
 TEMPLATE = "olympix:templates/catalogue/{}.jinja2"
@@ -33,7 +33,7 @@ class CatalogueViews:
             "filters": filters,
             "ignored": [translate(request, title) for title in ignored],
             "page": page,
-            "cards": [event_card(request, event) for event in page.items],
+            "cards": event_cards(request, page.items),
             # Tuples: the lists' options are rendered once per process (views/fragments.py).
             "sports": tuple((s.slug, s.name(lang)) for s in sports),
             "venues": tuple((v.slug, v.name(lang)) for v in venues),

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pyramid.traversal import quote_path_segment
+
 from ..formatting import venue_zone
 from ..i18n import _
 from ..services import catalogue
@@ -60,14 +62,51 @@ def badge(request, event, status) -> Badge:
                                                              "when": when})))
 
 
-def event_card(request, event, with_description=False) -> EventCard:
+#: Images' addresses kept per process (site address × picture); then they start again.
+IMAGES_KEPT = 1024
+
+
+@dataclass(frozen=True)
+class _Shared:
+    """What every card of a page shares: worked out once a page, not once a card."""
+
+    lang: str
+    events_url: str  # ends with "/": a session's address is this and its quoted slug
+    images: dict  # picture → its address, for this site address
+
+
+def _shared(request) -> _Shared:
+    kept = request.registry.setdefault("olympix.card_images", {})
+    if len(kept) >= IMAGES_KEPT:  # the site address comes from the visitor's Host header: bounded
+        kept.clear()
+    return _Shared(catalogue.lang(request), request.resource_url(request.root, "events") + "/",
+                   kept.setdefault(request.application_url, {}))
+
+
+def _image(request, event, shared) -> str:
+    picture = catalogue.image_path(event)
+    url = shared.images.get(picture)
+    if url is None:
+        url = shared.images[picture] = catalogue.image_url(request, event)
+    return url
+
+
+def event_cards(request, events) -> list[EventCard]:
+    """The cards of a page of sessions (the search page, the home page)."""
+    shared = _shared(request)
+    return [event_card(request, event, shared=shared) for event in events]
+
+
+def event_card(request, event, with_description=False, shared=None) -> EventCard:
     """``with_description``: the event page's head (cards show none, and their rows do not carry it)."""
-    fmt, lang, tz = request.fmt, catalogue.lang(request), venue_zone(event.venue)
+    shared = shared or _shared(request)
+    fmt, lang, tz = request.fmt, shared.lang, venue_zone(event.venue)
     status = catalogue.sale_status(request, event)
     lowest = catalogue.lowest_price(event)
     return EventCard(
         event=event,
-        url=request.resource_url(request.root, "events", event.slug),
+        # What request.resource_url(request.root, "events", slug) says, without its work per card.
+        url=shared.events_url + quote_path_segment(event.slug),
         title=event.title(lang),
         description=event.description(lang) if with_description else "",
         sport=event.sport.name(lang),
@@ -77,7 +116,7 @@ def event_card(request, event, with_description=False) -> EventCard:
         when=fmt.datetime(event.starts_at, tz=tz),
         when_short=fmt.datetime(event.starts_at, "short", tz=tz),
         ends=fmt.time(event.ends_at, tz=tz, zone=True),
-        image=catalogue.image_url(request, event),
+        image=_image(request, event, shared),
         status=status,
         badge=badge(request, event, status),
         lowest_price=fmt.money(lowest) if lowest is not None else None,

@@ -6,7 +6,7 @@ from ..i18n import LANG_COOKIE, LANGUAGES
 from ..resources.root import Root
 from ..security.permissions import Permission
 from ..services import catalogue
-from .event_cards import event_card
+from .event_cards import event_cards
 from .navigation import safe_next
 
 LANG_MAX_AGE = 365 * 24 * 3600
@@ -15,7 +15,7 @@ LANG_MAX_AGE = 365 * 24 * 3600
 @view_config(context=Root, renderer="olympix:templates/site/home.jinja2",
              permission=Permission.SITE_VIEW)
 def home(request):
-    return {"upcoming": [event_card(request, event) for event in catalogue.upcoming(request, 3)]}
+    return {"upcoming": event_cards(request, catalogue.upcoming(request, 3))}
 
 
 @view_config(context=Root, name="lang", permission=Permission.SITE_VIEW)
