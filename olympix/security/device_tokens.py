@@ -11,7 +11,7 @@ import threading
 import time
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from ..models import User, Venue
 from ..models.gate import DeviceToken, Gate
@@ -96,7 +96,8 @@ _LIVE = (select(DeviceToken.id, DeviceToken.label, Gate.id, Gate.code, Gate.name
          .join(User, User.id == DeviceToken.agent_id)
          .join(Gate, Gate.id == DeviceToken.gate_id)
          .join(Venue, Venue.id == Gate.venue_id)
-         .where(DeviceToken.revoked_at.is_(None), Gate.active.is_(True)))
+         .where(DeviceToken.token_sha256 == bindparam("digest"), DeviceToken.revoked_at.is_(None),
+                Gate.active.is_(True)))
 
 
 def find_live(dbsession, token):
@@ -115,7 +116,9 @@ def find_live(dbsession, token):
         cached = _cache.get(digest)
     if cached is not None and cached[0] > time.monotonic():
         return cached[1]
-    row = dbsession.execute(_LIVE.where(DeviceToken.token_sha256 == digest)).first()
+    # Built once, run on the session's connection: no statement built and
+    # cached again per miss, no autoflush.
+    row = dbsession.connection().execute(_LIVE, {"digest": digest}).first()
     if row is None:
         return None
     (token_id, label, gate_id, code, name, venue_id, name_fr, name_en, tz,
