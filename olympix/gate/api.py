@@ -89,7 +89,7 @@ def offline_token(request):
 
 
 def sync_view(context, request):
-    """Apply a gate's offline journal (sync.py): idempotent by each scan's nonce."""
+    """Apply a gate's offline journal (sync.py): idempotent by each scan's nonce, a bad entry refused alone."""
     token = device_token(request)
     if not _session_ok(request, token):
         return _expired(request)
@@ -100,8 +100,8 @@ def sync_view(context, request):
     if error is not None:
         return error
     try:
-        entries = sync.parse(request, body)
+        journal = sync.parse(request, body)
     except sync.SyncError as refused:
         return error_response(request, 400, refused.message)
-    return sync.apply(request, gate, entries, agent_id=request.identity.id,
+    return sync.apply(request, gate, journal, agent_id=request.identity.id,
                       device_token_id=token.id if token is not None else None)

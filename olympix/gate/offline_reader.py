@@ -7,7 +7,9 @@ with ``curl -H "Authorization: Bearer …"``). When a scan cannot reach the
 database, the verdict comes from the bundle, says "hors ligne", and goes in
 FILE.journal (one JSON line per scan, with its nonce); the journal is
 uploaded through ``sync.apply`` (as ``POST /api/gate/sync``) as soon as the
-database answers again.
+database answers again. Entries the sync refuses (older than it takes) are
+kept apart in FILE.journal.refused, for a supervisor, rather than retried
+at every scan.
 """
 import json
 import os
@@ -100,5 +102,9 @@ class OfflineReader:
                 return sync.apply(request, gate, parsed, agent_id=self.agent_id, device_token_id=self.token_id)
 
             answer = self._in_request(upload)
+            if answer["refused"]:
+                with open(self.journal_path + ".refused", "a", encoding="utf-8") as fh:
+                    fh.writelines(json.dumps({**entries[r["index"]], "refused": r["error"]}) + "\n"
+                                  for r in answer["refused"])
             os.remove(self.journal_path)
             return answer

@@ -278,17 +278,60 @@ def test_a_bundle_indexeddb_refuses_is_said_on_the_page(server, world, browser):
     context.close()
 
 
-def test_f_a_refused_upload_keeps_the_scans_and_says_so(server, world, browser, dbsession):  # noqa: F811
-    # A scan the server will not take (older than the sync accepts): the
-    # upload is refused whole; before, the page said "Prêt" and kept
-    # retrying in silence.
-    context, page, gate = desk_after_old_journal(browser, server, world,
-                                                 [old_entry("refused000001", timedelta(days=8))])
+def _requests_to(page, path):
+    """The bodies of the page's requests to ``path`` from now on (a list that grows)."""
+    bodies = []
+    page.on("request", lambda request: bodies.append(request.post_data or "") if path in request.url else None)
+    return bodies
+
+
+def _upload_round(page, bundles_asked):
+    """Make the page refresh its bundle then upload its journal now, and let it finish."""
+    asked = len(bundles_asked)
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    deadline = time.monotonic() + 10
+    while len(bundles_asked) == asked and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(1.5)  # the upload follows the bundle
+
+
+def test_f_a_refused_scan_is_set_apart_and_the_others_synced(server, world, browser, dbsession):  # noqa: F811
+    # One scan the server will not take (older than the sync accepts) among
+    # good ones: before, the whole upload was refused (400) and not one scan
+    # of the journal reached the server.
+    context, page, gate = desk_after_old_journal(browser, server, world, [
+        old_entry("good00000001", timedelta(minutes=2)), old_entry("refused000001", timedelta(days=8)),
+        old_entry("good00000002", timedelta(minutes=1))])
+    uploads, bundles_asked = _requests_to(page, "/api/gate/sync"), _requests_to(page, "/api/gate/bundle")
     note = wait_for(page, "(n => !n.hidden && n.textContent)(document.getElementById('gate-sync-refused'))",
                     timeout=15000)
     assert "Le serveur a refusé les scans hors ligne de cette porte (1 en attente)" in note, note
     assert "Prévenez votre responsable." in note and "trop éloignée de maintenant" in note, note
+    wait_for(page, f"(async () => (await ({_journal_js()})('{gate}')) === 1)()", timeout=10000)
+    dbsession.rollback()
+    assert sorted(dbsession.scalars(select(Scan.nonce))) == ["good00000001", "good00000002"]
+
+    # Set apart: the next uploads do not send it again.
+    uploads.clear()
+    _upload_round(page, bundles_asked)
+    assert not any("refused000001" in body for body in uploads), uploads
+
+    # Reloaded without the server: the page still says so, from the device.
+    block_api(context)
+    page.reload()
+    page.wait_for_selector("#scan-code")
+    note = wait_for(page, "(n => !n.hidden && n.textContent)(document.getElementById('gate-sync-refused'))",
+                    timeout=15000)
+    assert "(1 en attente)" in note and "trop éloignée de maintenant" in note, note
+    # Back: the reloaded page sends it once more (a supervisor may have set
+    # the clock right), then sets it apart again.
+    uploads.clear()
+    unblock_api(context)
+    _upload_round(page, bundles_asked)
+    _upload_round(page, bundles_asked)
+    assert sum("refused000001" in body for body in uploads) == 1, uploads
     assert page.evaluate(f"({_journal_js()})('{gate}')") == 1  # still on the device
+    assert not page.locator("#gate-sync-refused").is_hidden()
     dbsession.rollback()
     assert dbsession.scalars(select(Scan.nonce).where(Scan.nonce == "refused000001")).all() == []
     context.close()

@@ -4,7 +4,7 @@
    as olympix/gate/offline.py's), and the journal of what was judged
    offline, uploaded to POST /api/gate/sync when the server answers again.
    window.OlympixGateOffline(desk dataset) -> {refresh, judge, sync, ready,
-   pending, hasBundle, storage}. */
+   pending, refused, hasBundle, storage}. */
 (function () {
   "use strict";
   var B32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
@@ -77,7 +77,11 @@
 
   window.OlympixGateOffline = function (d) {
     var state = {bundle: null, printed: new Map(), revoked: new Set(), rotKeys: {}, pageKey: null,
-                 journal: [], admitted: new Set(), synced: new Map(), store: null, kept: null, syncing: null};
+                 journal: [], admitted: new Set(), synced: new Map(), store: null, kept: null, syncing: null,
+                 // The scans the server refused are set apart: sent once more
+                 // by the page's first upload (a supervisor may have set the
+                 // device's clock right and reloaded), not at every upload.
+                 retryRefused: true};
     var storeReady = window.OlympixGateStore(d.gate).then(function (store) { state.store = store; return store; });
 
     function pageKey() {
@@ -169,38 +173,52 @@
         if (!response.ok) { throw new Error(String(response.status)); }
         return response.json();
       }).then(function (answer) {
-        // An upload is applied whole or refused whole; a 2xx says each scan
-        // was applied now ("results") or had been before ("replayed").
-        var sent = batch.map(function (e) { return e.nonce; });
-        if (answer.applied + answer.replayed === batch.length) { return sent; }
-        return (answer.results || []).map(function (r) { return r.nonce; });
+        // A 2xx says of each scan sent: applied now ("results"), had been
+        // before ("replayed"), or refused with its reason ("refused", by its
+        // index in the upload). Anything else, only "results" is sure.
+        var refused = Array.isArray(answer.refused) ? answer.refused : [], out = new Map();
+        var refusedAt = new Set(refused.map(function (r) { return r.index; }));
+        if (answer.applied + answer.replayed + refused.length !== batch.length) {
+          return {acknowledged: (answer.results || []).map(function (r) { return r.nonce; }), refused: []};
+        }
+        refused.forEach(function (r) {
+          var e = batch[r.index];
+          if (e && e.nonce) { out.set(e.nonce, {nonce: e.nonce, refused: String(r.error || "?")}); }
+        });
+        return {acknowledged: batch.filter(function (e, i) { return !refusedAt.has(i); })
+                  .map(function (e) { return e.nonce; }),
+                refused: Array.from(out.values())};
       });
     }
 
     function syncOnce() {
-      var count = 0;
+      var count = 0, retry = state.retryRefused;
       return storeReady.then(function (store) {
         return store.entries().then(function (entries) {
           remember(entries);
-          var batches = [];
-          for (var i = 0; i < entries.length; i += SYNC_BATCH) { batches.push(entries.slice(i, i + SYNC_BATCH)); }
+          var sending = entries.filter(function (e) { return retry || !e.refused; }), batches = [];
+          for (var i = 0; i < sending.length; i += SYNC_BATCH) { batches.push(sending.slice(i, i + SYNC_BATCH)); }
           return batches.reduce(function (previous, batch) {
-            return previous.then(function () { return upload(batch); }).then(function (acknowledged) {
-              var gone = new Set(acknowledged), now = performance.now();
+            return previous.then(function () { return upload(batch); }).then(function (answer) {
+              var gone = new Set(answer.acknowledged), now = performance.now(), marked = new Map();
+              answer.refused.forEach(function (m) { marked.set(m.nonce, m.refused); });
               batch.forEach(function (e) {
                 if (gone.has(e.nonce) && e.verdict === "admit" && e.serial) { state.synced.set(e.serial, now); }
               });
-              count += acknowledged.length;
-              return store.remove(acknowledged).then(function () {
+              count += answer.acknowledged.length;
+              return store.remove(answer.acknowledged).then(function () {
+                return store.mark(answer.refused);
+              }).then(function () {
                 // Only what the server acknowledged leaves the journal; an
                 // entry judged while the upload was on its way stays.
                 state.journal = state.journal.filter(function (e) { return !gone.has(e.nonce); });
+                state.journal.forEach(function (e) { if (marked.has(e.nonce)) { e.refused = marked.get(e.nonce); } });
                 remember([]);
               });
             });
           }, Promise.resolve());
         });
-      }).then(function () { return count; });
+      }).then(function () { state.retryRefused = false; return count; });
     }
 
     // One upload at a time: two overlapping ones would send the same scans.
@@ -301,7 +319,13 @@
       return stored ? open(stored).catch(function () { return null; }) : null;
     }).catch(function () { return null; });  // nothing kept: the page waits for a download
     return {refresh: refresh, judge: judge, sync: sync, ready: ready,
-            pending: function () { return state.journal.length; }, hasBundle: function () { return !!state.bundle; },
+            pending: function () { return state.journal.filter(function (e) { return !e.refused; }).length; },
+            // The scans the server refused, kept apart: {count, reasons (each once)}.
+            refused: function () {
+              var apart = state.journal.filter(function (e) { return e.refused; });
+              return {count: apart.length, reasons: Array.from(new Set(apart.map(function (e) { return e.refused; })))};
+            },
+            hasBundle: function () { return !!state.bundle; },
             storage: function () { return state.kept || (state.store ? state.store.kind : null); }};
   };
 })();

@@ -15,8 +15,12 @@
    old key is removed only after that transaction completed, so a crash in
    between repeats the move and loses nothing.
 
+   An entry the server refused to take (POST /api/gate/sync's "refused")
+   stays, marked with the server's reason (`refused`), for the page to set
+   it apart.
+
    window.OlympixGateStore(gate) -> Promise of {kind, getBundle, putBundle,
-   entries, add, remove}. */
+   entries, add, remove, mark}. */
 (function () {
   "use strict";
   var DB_NAME = "olympix-gate", VERSION = 1, OPEN_TIMEOUT_MS = 3000;
@@ -47,7 +51,7 @@
       try { req = idb.open(DB_NAME, VERSION); } catch (e) { clearTimeout(timer); reject(e); return; }
       req.onupgradeneeded = function () {
         var db = req.result;
-        // bundles: {gate, sealed}; journal: {seq, gate, nonce, code, at, verdict, reason, serial}.
+        // bundles: {gate, sealed}; journal: {seq, gate, nonce, code, at, verdict, reason, serial, refused?}.
         db.createObjectStore("bundles", {keyPath: "gate"});
         var journal = db.createObjectStore("journal", {keyPath: "seq", autoIncrement: true});
         journal.createIndex("gate", "gate");
@@ -68,8 +72,17 @@
   }
 
   function strip(entry) {
-    return {nonce: entry.nonce, code: entry.code, at: entry.at, verdict: entry.verdict,
-            reason: entry.reason, serial: entry.serial};
+    var row = {nonce: entry.nonce, code: entry.code, at: entry.at, verdict: entry.verdict,
+               reason: entry.reason, serial: entry.serial};
+    if (entry.refused) { row.refused = entry.refused; }
+    return row;
+  }
+
+  // {nonce: reason} of the marks to set, from [{nonce, refused}].
+  function marks(list) {
+    var by = {};
+    list.forEach(function (m) { by[m.nonce] = m.refused; });
+    return by;
   }
 
   function indexedStore(db, gate, bundleKey, journalKey) {
@@ -106,6 +119,19 @@
       nonces.forEach(function (nonce) {
         store.index("nonce").getKey(nonce).onsuccess = function (event) {
           if (event.target.result !== undefined) { store.delete(event.target.result); }
+        };
+      });
+      return done(tx);
+    }
+
+    // The server refused these entries: each keeps the reason, in place.
+    function mark(list) {
+      if (!list.length) { return Promise.resolve(); }
+      var tx = db.transaction("journal", "readwrite"), store = tx.objectStore("journal"), by = marks(list);
+      Object.keys(by).forEach(function (nonce) {
+        store.index("nonce").get(nonce).onsuccess = function (event) {
+          var row = event.target.result;
+          if (row) { row.refused = by[nonce]; store.put(row); }
         };
       });
       return done(tx);
@@ -150,7 +176,7 @@
     }
 
     var store = {kind: "indexeddb", getBundle: getBundle, putBundle: putBundle, add: add, remove: remove,
-                 entries: function () { return migrate().then(entries); }};
+                 mark: mark, entries: function () { return migrate().then(entries); }};
     return migrate().then(function () { return store; });
   }
 
@@ -178,12 +204,22 @@
       try { localStorage.setItem(journalKey, JSON.stringify(list)); } catch (e) { return Promise.reject(e); }
       return Promise.resolve();
     };
+    function rewrite(change) {
+      var list = change(readLocal(journalKey, []));
+      try { localStorage.setItem(journalKey, JSON.stringify(list)); } catch (e) { return Promise.reject(e); }
+      return Promise.resolve();
+    }
     store.remove = function (nonces) {
       var gone = {};
       nonces.forEach(function (n) { gone[n] = true; });
-      var list = readLocal(journalKey, []).filter(function (e) { return !gone[e.nonce]; });
-      try { localStorage.setItem(journalKey, JSON.stringify(list)); } catch (e) { return Promise.reject(e); }
-      return Promise.resolve();
+      return rewrite(function (list) { return list.filter(function (e) { return !gone[e.nonce]; }); });
+    };
+    store.mark = function (list) {
+      var by = marks(list);
+      return rewrite(function (entries) {
+        entries.forEach(function (e) { if (by.hasOwnProperty(e.nonce)) { e.refused = by[e.nonce]; } });
+        return entries;
+      });
     };
     return store;
   }

@@ -147,7 +147,7 @@
       return offline.sync();
     }).then(function () {
       storageNote();
-      refusedNote(null);
+      refusedNote();
       if (!pending) { setStatus(readyText(), false); }
     }).catch(function (error) {
       if (error && error.refused !== undefined) { refusedNote(error.refused); }
@@ -155,14 +155,18 @@
       if (!pending) { setStatus(readyText(), false); }
     });
   }
-  // The server refused the journal's upload: its scans stay on this device
-  // (nothing is lost), and the agent is told to call a supervisor.
-  function refusedNote(why) {
+  // Scans the server refused stay on this device (nothing is lost) and the
+  // agent is told to call a supervisor: the whole upload (a 400, ``whole``
+  // its reason), or some of its scans, set apart with their reasons.
+  function refusedNote(whole) {
     var note = document.getElementById("gate-sync-refused");
     if (!note) { return; }
-    note.hidden = why === null;
-    if (why !== null) {
-      note.textContent = d.tSyncRefused.replace("%(count)s", String(offline.pending())) + (why ? " " + why : "");
+    var apart = offline.refused(), count = whole !== undefined ? offline.pending() + apart.count : apart.count;
+    var why = whole !== undefined ? [whole].concat(apart.reasons) : apart.reasons;
+    note.hidden = !count;
+    if (count) {
+      note.textContent = d.tSyncRefused.replace("%(count)s", String(count)) +
+        why.filter(Boolean).map(function (w) { return " " + w; }).join("");
     }
   }
   // Without IndexedDB the bundle only lives in this page (or in
@@ -175,6 +179,7 @@
   if (offline) {
     offline.ready.then(function () {
       storageNote();
+      refusedNote();  // what an earlier page set apart, before this one's upload
       if (!pending) { setStatus(readyText(), false); }
       background();
     });

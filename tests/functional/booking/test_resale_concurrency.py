@@ -7,6 +7,7 @@ import json
 import threading
 import time
 from datetime import timedelta
+from functools import partial
 
 import pytest
 from sqlalchemy import func, select
@@ -23,22 +24,38 @@ pytestmark = pytest.mark.mariadb
 BUYERS = 20
 
 
-@pytest.fixture
-def listed(mariadb, testapp, buyer, make_event, sandbox, dbsession, app, clock):
-    """The `buyer` paid a Duo at the provider and put its first ticket on resale: (event, listing id)."""
+def paid_tickets(testapp, make_event, sandbox, dbsession, offer="duo", starts_in=timedelta(days=2)):
+    """The `buyer` paid ``offer`` for a new event at the provider: (event, its ticket ids in order)."""
     sandbox_client, pay_app = sandbox
-    event = make_event(capacity=10, starts_in=timedelta(days=2))
-    _page, to_provider = hold_and_pay_page(testapp, event)
+    event = make_event(capacity=10, starts_in=starts_in)
+    _page, to_provider = hold_and_pay_page(testapp, event, offer=offer)
     testapp.get(local(pay_at_provider(sandbox_client, to_provider, CARD_OK).location))
     pay_app.notifier.join(5)
     fresh(dbsession)
-    ticket_id = dbsession.scalar(select(Ticket.id).order_by(Ticket.id))
+    return event, dbsession.scalars(select(Ticket.id).order_by(Ticket.id)).all()
 
-    def list_it(request):
+
+def list_by_owner(app, ticket_id, list_with=resale.list_ticket):
+    """The ticket's owner lists it (``resale.list_pack``: its whole pack): the listing's id."""
+    def run(request):
         ticket = request.dbsession.get(Ticket, ticket_id)
-        return resale.list_ticket(request, ticket, request.dbsession.get(User, ticket.owner_id)).id
+        return list_with(request, ticket, request.dbsession.get(User, ticket.owner_id)).id
 
-    return event, in_request(app, list_it)
+    return in_request(app, run)
+
+
+@pytest.fixture
+def listed(mariadb, testapp, buyer, make_event, sandbox, dbsession, app, clock):
+    """The `buyer` paid a Duo at the provider and put its first ticket on resale: (event, listing id)."""
+    event, ticket_ids = paid_tickets(testapp, make_event, sandbox, dbsession)
+    return event, list_by_owner(app, ticket_ids[0])
+
+
+@pytest.fixture
+def pack_listed(mariadb, testapp, buyer, make_event, sandbox, dbsession, app, clock):
+    """The `buyer` paid a Family pack at the provider and listed it whole: (event, listing id, seller ticket ids)."""
+    event, ticket_ids = paid_tickets(testapp, make_event, sandbox, dbsession, offer="family")
+    return event, list_by_owner(app, ticket_ids[0], resale.list_pack), ticket_ids
 
 
 def signed_paid(app, payment):
@@ -50,55 +67,99 @@ def signed_paid(app, payment):
     return body, {SandboxPaymentGateway.signature_header: sign_notification(secret, body, int(time.time()))}
 
 
-def test_twenty_buyers_at_one_listing_exactly_one_gets_it(app, listed, make_user, dbsession):
-    event, listing_id = listed
+def at_once(*targets):
+    """Run each callable in a thread of its own, all started together; wait for them (60 s each at most)."""
+    threads = [threading.Thread(target=target) for target in targets]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+
+
+def hold_listing(app, user_id, event_id, listing_id):
+    """``user_id`` holds the listing, with an open payment this test makes up: the order's reference."""
+    def run(request):
+        order = resale.hold(request, request.dbsession.get(User, user_id), request.dbsession.get(Event, event_id),
+                            listing_id)
+        request.dbsession.add(Payment(order_id=order.id, provider="test", checkout_id=f"cs_{order.reference}",
+                                      status="open", amount_cents=order.total_cents, refunded_cents=0,
+                                      created_at=order.created_at, updated_at=order.created_at))
+        return order.reference
+
+    return in_request(app, run)
+
+
+def notify_paid(app, reference):
+    """The provider says the order's payment went through: what payments.notified answers."""
+    def run(request):
+        payment = payments.find_payment(request, f"cs_{reference}")
+        return payments.notified(request, *signed_paid(app, payment))
+
+    return in_request(app, run)
+
+
+def one_of_many_wins(app, make_user, dbsession, event, listing_id, count, prefix):
+    """``count`` new people hold the listing at the same moment: exactly one gets it, and its payment
+    notification, delivered twice at once, counts once. The winner's order, paid."""
     event_id = event.id  # read here: the row belongs to this thread's session and connection
-    users = [make_user(f"rival{i}@example.test", first_name=f"Rival{i}") for i in range(BUYERS)]
-    barrier = threading.Barrier(BUYERS)
+    users = [make_user(f"{prefix}{i}@example.test", first_name=f"Rival{i}") for i in range(count)]
+    barrier = threading.Barrier(count)
     won, refused = [], []
 
     def try_to_buy(user_id):
-        def hold(request):
-            order = resale.hold(request, request.dbsession.get(User, user_id),
-                                request.dbsession.get(Event, event_id), listing_id)
-            request.dbsession.add(Payment(order_id=order.id, provider="test", checkout_id=f"cs_{order.reference}",
-                                          status="open", amount_cents=order.total_cents, refunded_cents=0,
-                                          created_at=order.created_at, updated_at=order.created_at))
-            return order.reference
-
         barrier.wait(30)
         try:
-            won.append(in_request(app, hold))
+            won.append(hold_listing(app, user_id, event_id, listing_id))
         except resale.ResaleRefused as refusal:
             refused.append(refusal.message)
 
-    threads = [threading.Thread(target=try_to_buy, args=(u,)) for u in users]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    assert len(won) == 1 and len(refused) == BUYERS - 1, (won, refused)
+    at_once(*(partial(try_to_buy, user_id) for user_id in users))
+    assert len(won) == 1 and len(refused) == count - 1, (won, refused)
     assert all(message == resale.GONE for message in refused)
     fresh(dbsession)
-    assert dbsession.scalar(select(func.count(Order.id))) == 2  # the seller's and the winner's: no trace of 19
-    # the winner's payment notification, delivered twice at once: one ticket minted, one refund
-    outcomes = []
-
-    def notify():
-        def run(request):
-            payment = payments.find_payment(request, f"cs_{won[0]}")
-            return payments.notified(request, *signed_paid(app, payment))
-        outcomes.append(in_request(app, run))
-
-    threads = [threading.Thread(target=notify) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    assert sorted(outcomes) == ["duplicate", "paid"]
+    assert dbsession.scalar(select(func.count(Order.id))) == 2  # the seller's and the winner's, no one else's
+    assert notified_twice_at_once(app, won[0]) == ["duplicate", "paid"]
     fresh(dbsession)
     winner = dbsession.scalar(select(Order).where(Order.reference == won[0]))
     assert winner.state == "paid"
+    return winner
+
+
+def notified_twice_at_once(app, reference):
+    """The payment notification delivered twice at the same moment: the two outcomes, sorted."""
+    outcomes = []
+    at_once(*[lambda: outcomes.append(notify_paid(app, reference))] * 2)
+    return sorted(outcomes)
+
+
+def sale_and_scan_at_once(app, dbsession, make_user, clock, event, listing_id, code):
+    """A rival holds the listing; once the gates open, its payment notification and a gate scan of ``code``
+    come at the same moment: ({"sale": …, "scan": …}, the rival's order reference, its tickets)."""
+    rival = make_user("rival@example.test", first_name="Rival")
+    reference = hold_listing(app, rival, event.id, listing_id)
+    clock.advance(days=2, hours=-1)  # the gates are open
+    barrier = threading.Barrier(2)
+    results = {}
+
+    def pay():
+        barrier.wait(30)
+        results["sale"] = notify_paid(app, reference)
+
+    def scan():
+        barrier.wait(30)
+        results["scan"] = scan_at_gate(app, dbsession, make_user, event, code)
+
+    at_once(pay, scan)
+    fresh(dbsession)
+    buyer_tickets = dbsession.scalar(select(func.count(Ticket.id)).join(Order, Order.id == Ticket.order_id)
+                                     .where(Order.reference == reference))
+    return results, reference, buyer_tickets
+
+
+def test_twenty_buyers_at_one_listing_exactly_one_gets_it(app, listed, make_user, dbsession):
+    event, listing_id = listed
+    winner = one_of_many_wins(app, make_user, dbsession, event, listing_id, BUYERS, "rival")
+    # one ticket minted, one refund (of the notification taken twice)
     assert dbsession.scalar(select(func.count(Ticket.id)).where(Ticket.order_id == winner.id)) == 1
     assert dbsession.scalar(select(func.count(Ticket.id))) == 3
     assert dbsession.scalar(select(func.count(Refund.id))) == 1
@@ -108,44 +169,10 @@ def test_twenty_buyers_at_one_listing_exactly_one_gets_it(app, listed, make_user
 def test_a_sale_and_a_gate_scan_of_the_sellers_ticket_at_once(app, listed, make_user, dbsession, clock):
     """Whoever commits first, the seat is never both admitted at the gate and sold to the buyer."""
     event, listing_id = listed
-    event_id = event.id  # read here: the row belongs to this thread's session and connection
-    rival = make_user("rival@example.test", first_name="Rival")
     fresh(dbsession)
-    listing = dbsession.get(ResaleListing, listing_id)
-    seller_code = code_of(app, listing.ticket_id)
-
-    def hold(request):
-        order = resale.hold(request, request.dbsession.get(User, rival), request.dbsession.get(Event, event_id),
-                            listing_id)
-        request.dbsession.add(Payment(order_id=order.id, provider="test", checkout_id=f"cs_{order.reference}",
-                                      status="open", amount_cents=order.total_cents, refunded_cents=0,
-                                      created_at=order.created_at, updated_at=order.created_at))
-        return order.reference
-
-    reference = in_request(app, hold)
-    clock.advance(days=2, hours=-1)  # the gates are open
-    barrier = threading.Barrier(2)
-    results = {}
-
-    def pay():
-        def run(request):
-            payment = payments.find_payment(request, f"cs_{reference}")
-            return payments.notified(request, *signed_paid(app, payment))
-        barrier.wait(30)
-        results["sale"] = in_request(app, run)
-
-    def scan():
-        barrier.wait(30)
-        results["scan"] = scan_at_gate(app, dbsession, make_user, event, seller_code)
-
-    threads = [threading.Thread(target=pay), threading.Thread(target=scan)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    fresh(dbsession)
-    buyer_tickets = dbsession.scalar(select(func.count(Ticket.id)).join(Order, Order.id == Ticket.order_id)
-                                     .where(Order.reference == reference))
+    seller_code = code_of(app, dbsession.get(ResaleListing, listing_id).ticket_id)
+    results, reference, buyer_tickets = sale_and_scan_at_once(app, dbsession, make_user, clock, event, listing_id,
+                                                              seller_code)
     admitted = results["scan"] == ("admit", "admitted")
     sold = results["sale"] == "paid"
     assert admitted != sold, results  # exactly one of them won
@@ -162,24 +189,16 @@ def test_a_listing_and_a_gate_scan_at_once_never_both_count(mariadb, testapp, bu
                                                             app, clock, make_user):
     """The scan commits first: the listing is refused. The listing first: the scan still admits the holder
     (a listed ticket works until sold) and the listing is closed, never offered, never sold."""
-    sandbox_client, pay_app = sandbox
-    event = make_event(capacity=10, starts_in=timedelta(hours=14))
-    _page, to_provider = hold_and_pay_page(testapp, event)
-    testapp.get(local(pay_at_provider(sandbox_client, to_provider, CARD_OK).location))
-    fresh(dbsession)
-    ticket_id = dbsession.scalar(select(Ticket.id).order_by(Ticket.id))
-    code = code_of(app, ticket_id)
+    event, ticket_ids = paid_tickets(testapp, make_event, sandbox, dbsession, starts_in=timedelta(hours=14))
+    code = code_of(app, ticket_ids[0])
     clock.advance(hours=12)  # the gates are open; resale closes in two hours
     barrier = threading.Barrier(2)
     results = {}
 
     def list_it():
-        def run(request):
-            ticket = request.dbsession.get(Ticket, ticket_id)
-            return resale.list_ticket(request, ticket, request.dbsession.get(User, ticket.owner_id)).id
         barrier.wait(30)
         try:
-            results["listing"] = in_request(app, run)
+            results["listing"] = list_by_owner(app, ticket_ids[0])
         except resale.ResaleRefused as refusal:
             results["listing"] = refusal.message
 
@@ -187,11 +206,7 @@ def test_a_listing_and_a_gate_scan_at_once_never_both_count(mariadb, testapp, bu
         barrier.wait(30)
         results["scan"] = scan_at_gate(app, dbsession, make_user, event, code)
 
-    threads = [threading.Thread(target=list_it), threading.Thread(target=scan)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
+    at_once(list_it, scan)
     assert results["scan"] == ("admit", "admitted")
     offered = in_request(app, lambda request: resale.open_listings(request, request.dbsession.get(Event, event.id)))
     assert offered == []  # whichever came first, nothing of a used ticket is on sale
@@ -202,73 +217,11 @@ def test_a_listing_and_a_gate_scan_at_once_never_both_count(mariadb, testapp, bu
 PACK_BUYERS = 10
 
 
-@pytest.fixture
-def pack_listed(mariadb, testapp, buyer, make_event, sandbox, dbsession, app, clock):
-    """The `buyer` paid a Family pack at the provider and listed it whole: (event, listing id, seller ticket ids)."""
-    sandbox_client, pay_app = sandbox
-    event = make_event(capacity=10, starts_in=timedelta(days=2))
-    _page, to_provider = hold_and_pay_page(testapp, event, offer="family")
-    testapp.get(local(pay_at_provider(sandbox_client, to_provider, CARD_OK).location))
-    pay_app.notifier.join(5)
-    fresh(dbsession)
-    ticket_ids = dbsession.scalars(select(Ticket.id).order_by(Ticket.id)).all()
-
-    def list_it(request):
-        ticket = request.dbsession.get(Ticket, ticket_ids[0])
-        return resale.list_pack(request, ticket, request.dbsession.get(User, ticket.owner_id)).id
-
-    return event, in_request(app, list_it), ticket_ids
-
-
 def test_ten_buyers_at_one_pack_listing_exactly_one_gets_it_whole(app, pack_listed, make_user, dbsession):
     event, listing_id, seller_ids = pack_listed
-    event_id = event.id  # read here: the row belongs to this thread's session and connection
-    users = [make_user(f"packrival{i}@example.test", first_name=f"Rival{i}") for i in range(PACK_BUYERS)]
-    barrier = threading.Barrier(PACK_BUYERS)
-    won, refused = [], []
-
-    def try_to_buy(user_id):
-        def hold(request):
-            order = resale.hold(request, request.dbsession.get(User, user_id),
-                                request.dbsession.get(Event, event_id), listing_id)
-            request.dbsession.add(Payment(order_id=order.id, provider="test", checkout_id=f"cs_{order.reference}",
-                                          status="open", amount_cents=order.total_cents, refunded_cents=0,
-                                          created_at=order.created_at, updated_at=order.created_at))
-            return order.reference
-
-        barrier.wait(30)
-        try:
-            won.append(in_request(app, hold))
-        except resale.ResaleRefused as refusal:
-            refused.append(refusal.message)
-
-    threads = [threading.Thread(target=try_to_buy, args=(u,)) for u in users]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    assert len(won) == 1 and len(refused) == PACK_BUYERS - 1, (won, refused)
-    assert all(message == resale.GONE for message in refused)
-    fresh(dbsession)
-    assert dbsession.scalar(select(func.count(Order.id))) == 2  # the seller's and the winner's: no trace of 9
-    # the winner's payment notification, delivered twice at once: four tickets minted, one refund
-    outcomes = []
-
-    def notify():
-        def run(request):
-            payment = payments.find_payment(request, f"cs_{won[0]}")
-            return payments.notified(request, *signed_paid(app, payment))
-        outcomes.append(in_request(app, run))
-
-    threads = [threading.Thread(target=notify) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    assert sorted(outcomes) == ["duplicate", "paid"]
-    fresh(dbsession)
-    winner = dbsession.scalar(select(Order).where(Order.reference == won[0]))
-    assert winner.state == "paid" and winner.total_cents == 15000
+    winner = one_of_many_wins(app, make_user, dbsession, event, listing_id, PACK_BUYERS, "packrival")
+    # four tickets minted, one refund (of the notification taken twice)
+    assert winner.total_cents == 15000
     minted = dbsession.scalars(select(Ticket).where(Ticket.order_id == winner.id).order_by(Ticket.id)).all()
     assert [t.replaces_id for t in minted] == seller_ids
     assert [dbsession.get(Ticket, i).state_reason for i in seller_ids] == ["revendu"] * 4
@@ -280,42 +233,8 @@ def test_ten_buyers_at_one_pack_listing_exactly_one_gets_it_whole(app, pack_list
 def test_a_pack_sale_and_a_scan_of_one_of_its_seats_at_once(app, pack_listed, make_user, dbsession, clock):
     """The pack is sold whole (the scanned seat refused) or not at all (the buyer refunded): never in part."""
     event, listing_id, seller_ids = pack_listed
-    event_id = event.id
-    rival = make_user("packrival@example.test", first_name="Rival")
-    seat_code = code_of(app, seller_ids[2])
-
-    def hold(request):
-        order = resale.hold(request, request.dbsession.get(User, rival), request.dbsession.get(Event, event_id),
-                            listing_id)
-        request.dbsession.add(Payment(order_id=order.id, provider="test", checkout_id=f"cs_{order.reference}",
-                                      status="open", amount_cents=order.total_cents, refunded_cents=0,
-                                      created_at=order.created_at, updated_at=order.created_at))
-        return order.reference
-
-    reference = in_request(app, hold)
-    clock.advance(days=2, hours=-1)  # the gates are open
-    barrier = threading.Barrier(2)
-    results = {}
-
-    def pay():
-        def run(request):
-            payment = payments.find_payment(request, f"cs_{reference}")
-            return payments.notified(request, *signed_paid(app, payment))
-        barrier.wait(30)
-        results["sale"] = in_request(app, run)
-
-    def scan():
-        barrier.wait(30)
-        results["scan"] = scan_at_gate(app, dbsession, make_user, event, seat_code)
-
-    threads = [threading.Thread(target=pay), threading.Thread(target=scan)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    fresh(dbsession)
-    buyer_tickets = dbsession.scalar(select(func.count(Ticket.id)).join(Order, Order.id == Ticket.order_id)
-                                     .where(Order.reference == reference))
+    results, _reference, buyer_tickets = sale_and_scan_at_once(app, dbsession, make_user, clock, event, listing_id,
+                                                               code_of(app, seller_ids[2]))
     states = [dbsession.get(Ticket, i).state for i in seller_ids]
     assert (results["scan"] == ("admit", "admitted")) != (results["sale"] == "paid"), results
     if results["sale"] == "paid":

@@ -35,9 +35,9 @@ def opened(testapp, token):
     return offline.open_sealed(bundle_of(testapp, token), offline.device_key(token))
 
 
-def sync(testapp, token, scans, status=200):
-    return testapp.post_json("/api/gate/sync", {"scans": scans}, headers={"Authorization": f"Bearer {token}"},
-                             status=status).json
+def sync(testapp, token, scans, status=200, headers=None):
+    return testapp.post_json("/api/gate/sync", {"scans": scans},
+                             headers={"Authorization": f"Bearer {token}", **(headers or {})}, status=status).json
 
 
 def entry(code, at, verdict="admit", reason="admitted"):
@@ -126,21 +126,72 @@ def test_a_refusal_offline_moves_no_ticket(testapp, world, devices, clock, dbses
     assert dbsession.scalar(select(Scan.ticket_id).where(Scan.offline.is_(True))) == ticket_id
 
 
-@pytest.mark.parametrize("scans", [
-    "nope", [1], [{"nonce": "short", "code": "x", "at": "2026-08-04T10:00:00+00:00", "verdict": "admit"}],
-    [{"nonce": "n" * 12, "code": "x", "at": "yesterday", "verdict": "admit"}],
-    [{"nonce": "n" * 12, "code": "x", "at": "2026-08-04T10:00:00", "verdict": "admit"}],
-    [{"nonce": "n" * 12, "code": "x", "at": "2001-01-01T10:00:00+00:00", "verdict": "admit"}],
-    [{"nonce": "n" * 12, "code": "x", "at": "NOW", "verdict": "maybe"}],
-    [{"nonce": "n" * 12, "code": 5, "at": "NOW", "verdict": "admit"}],
-])
-def test_a_bad_journal_is_refused_whole(testapp, world, devices, clock, dbsession, scans):
+BAD_ENTRIES = [  # (entry, its nonce when it has a readable one, the reason in French)
+    (1, None, "Chaque scan doit être un objet."),
+    ({"nonce": "short", "code": "x", "at": "NOW", "verdict": "admit"}, None, "« nonce »"),
+    ({"nonce": "n" * 12, "code": "x", "at": "yesterday", "verdict": "admit"}, "n" * 12, "ISO 8601"),
+    ({"nonce": "n" * 12, "code": "x", "at": "2026-08-04T10:00:00", "verdict": "admit"}, "n" * 12, "ISO 8601"),
+    ({"nonce": "n" * 12, "code": "x", "at": "2001-01-01T10:00:00+00:00", "verdict": "admit"}, "n" * 12,
+     "trop éloignée de maintenant"),
+    ({"nonce": "n" * 12, "code": "x", "at": "NOW", "verdict": "maybe"}, "n" * 12, "« verdict »"),
+    ({"nonce": "n" * 12, "code": 5, "at": "NOW", "verdict": "admit"}, "n" * 12, "« code »"),
+]
+
+
+@pytest.mark.parametrize("bad, nonce, reason", BAD_ENTRIES)
+def test_a_bad_entry_is_refused_alone_and_the_others_applied(testapp, world, devices, clock, dbsession,
+                                                             bad, nonce, reason):
+    """One corrupt entry must not keep a gate's thousands of genuine scans from the server."""
+    before, after = entry(world.mint()[2], clock.now()), entry(world.mint()[2], clock.now())
+    if isinstance(bad, dict) and bad["at"] == "NOW":
+        bad = {**bad, "at": clock.now().isoformat()}
+    answer = sync(testapp, devices["a1"], [before, bad, after])
+    assert (answer["applied"], answer["replayed"]) == (2, 0)
+    assert sorted(r["nonce"] for r in answer["results"]) == sorted([before["nonce"], after["nonce"]])
+    [refused] = answer["refused"]
+    assert refused["index"] == 1 and refused.get("nonce") == nonce and reason in refused["error"], refused
+    dbsession.rollback()
+    assert sorted(dbsession.scalars(select(Scan.nonce))) == sorted([before["nonce"], after["nonce"]])
+    # Uploaded again (the device kept it): the two are known, the bad one refused again.
+    again = sync(testapp, devices["a1"], [before, bad, after])
+    assert (again["applied"], again["replayed"], len(again["refused"])) == (0, 2, 1)
+
+
+def test_a_refused_entrys_reason_is_in_the_agents_language(testapp, world, devices, clock):
+    old = entry(world.mint()[2], clock.now() - timedelta(days=8))
+    answer = sync(testapp, devices["a1"], [old], headers={"Accept-Language": "en-GB,en;q=0.9"})
+    assert answer["refused"] == [{"index": 0, "nonce": old["nonce"], "error": "A scan's time is too far from now."}]
+    assert answer["applied"] == answer["replayed"] == 0
+
+
+def test_an_upload_counts_each_of_its_scans_once(testapp, world, devices, clock):
+    """applied + replayed + refused = the scans sent: a nonce sent twice in one upload is replayed."""
     good = entry(world.mint()[2], clock.now())
-    if isinstance(scans, list):
-        scans = [good] + [{**s, "at": clock.now().isoformat()} if isinstance(s, dict) and s.get("at") == "NOW"
-                          else s for s in scans]
-    answer = sync(testapp, devices["a1"], scans, status=400)
+    answer = sync(testapp, devices["a1"], [good, good, {"nonce": 7}])
+    assert (answer["applied"], answer["replayed"], len(answer["refused"])) == (1, 1, 1)
+
+
+@pytest.mark.parametrize("body", [
+    {"scans": "nope"}, {"scans": {"nonce": "n" * 12}}, {"journal": []}, [1, 2], "not a journal",
+])
+def test_a_body_that_is_not_a_journal_is_refused_whole(testapp, world, devices, clock, dbsession, body):
+    if isinstance(body, dict) and "journal" not in body:
+        body = {**body, "also": [entry(world.mint()[2], clock.now())]}
+    answer = testapp.post_json("/api/gate/sync", body, headers={"Authorization": f"Bearer {devices['a1']}"},
+                               status=400).json
     assert answer["status"] == 400 and answer["error"]
+    dbsession.rollback()
+    assert dbsession.scalar(select(func.count(Scan.id))) == 0
+
+
+def test_more_scans_than_an_upload_takes_are_refused_whole(testapp, world, devices, clock, dbsession):
+    good = entry(world.mint()[2], clock.now())
+    scans = [good] + [entry("garbage", clock.now(), verdict="deny", reason="unreadable") for _ in range(500)]
+    answer = sync(testapp, devices["a1"], scans, status=400, headers={"Accept-Language": "en"})
+    assert answer["error"] == '"scans" must be a list of at most 500 scans.'
+    body = testapp.post("/api/gate/sync", "{not json", content_type="application/json",
+                        headers={"Authorization": f"Bearer {devices['a1']}"}, status=400).json
+    assert body["status"] == 400
     dbsession.rollback()
     assert dbsession.scalar(select(func.count(Scan.id))) == 0
 

@@ -2,6 +2,7 @@
 import json
 import subprocess
 import sys
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -80,3 +81,22 @@ def test_the_command_needs_a_token_for_an_offline_bundle(ini, world):
                              world.gates["a1"], "--offline-bundle", "/tmp/never.bundle"],
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 2 and "--token" in result.stderr
+
+
+def test_the_reader_keeps_a_refused_entry_apart_and_syncs_the_rest(app, world, device, tmp_path, clock,
+                                                                   dbsession):
+    token, token_id, agent_id = device
+    _ticket_id, _serial, code = world.mint()
+    path = str(tmp_path / "gate-a.bundle")
+    reader = OfflineReader(app.registry, world.gates["a1"], agent_id, token_id, token, path)
+    reader.refresh()
+    reader.judge(code, at=clock.now())
+    reader.judge("garbage", at=clock.now() - timedelta(days=8))  # a reader offline longer than the sync takes
+    answer = reader.sync()
+    assert (answer["applied"], len(answer["refused"])) == (1, 1)
+    assert reader.journal() == []  # not retried at every scan
+    with open(path + ".journal.refused") as fh:
+        [kept] = [json.loads(line) for line in fh]
+    assert kept["code"] == "garbage" and "trop éloignée" in kept["refused"]
+    dbsession.rollback()
+    assert dbsession.scalar(select(Scan.verdict).where(Scan.offline.is_(True))) == "admit"

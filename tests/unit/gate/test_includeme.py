@@ -3,25 +3,20 @@ from datetime import timedelta
 
 import pytest
 from pyramid.config import Configurator
-from pyramid.request import Request, apply_request_extensions
 
 from olympix.gate import api
 from olympix.gate.barcode import BarcodeService
 from olympix.gate.scan import ScanConfig
 from olympix.interfaces import IBarcodeService
 from olympix.resources.gate import GateApi
-from olympix.security.keyring import Keyring
 from olympix.security.permissions import Permission
 from olympix.views import add_nav_item
 
-KEYS = {"olympix.data_keys": "A:aW5zZWN1cmUtZGV2LWRhdGEta2V5LUEtMDAwMDAwMDA=",
-        "olympix.ticket_keys": "A:aW5zZWN1cmUtZGV2LXRpY2tldC1rZXktQS0wMDAwMDA="}
-
 
 @pytest.fixture
-def registry():
+def registry(key_settings):
     """A registry with only what the gate needs below it, then the gate included."""
-    settings = {f"{key}.parsed": Keyring.from_setting(value) for key, value in KEYS.items()}
+    settings = dict(key_settings)
     settings["olympix.gate.opens_before"] = 45  # parsed once, as settings.py does
     config = Configurator(settings=settings)
     config.include("pyramid_services")
@@ -31,18 +26,11 @@ def registry():
     return config.registry
 
 
-def request_of(registry):
-    request = Request.blank("/")
-    request.registry = registry
-    apply_request_extensions(request)
-    return request
-
-
-def test_barcode_service_is_registered(registry):
+def test_barcode_service_is_registered(registry, request_of):
     assert isinstance(request_of(registry).find_service(IBarcodeService), BarcodeService)
 
 
-def test_scan_config_is_one_service_built_from_the_settings(registry):
+def test_scan_config_is_one_service_built_from_the_settings(registry, request_of):
     first, second = request_of(registry).find_service(ScanConfig), request_of(registry).find_service(ScanConfig)
     assert first is second
     assert first.opens_before == timedelta(minutes=45)
