@@ -90,21 +90,43 @@ class OfflineReader:
         return answer
 
     def sync(self):
-        """Upload the journal (idempotent by nonce); returns what ``sync.apply`` answered, or None."""
+        """Upload the journal (idempotent by nonce), ``sync.MAX_SCANS`` at a time, as the gate page does.
+
+        Returns what the uploads answered, added up, or None for an empty
+        journal. After each upload the journal keeps only what has not gone
+        up yet: a database lost in the middle leaves the rest for the next sync.
+        """
         with self.lock:
             entries = self.journal()
             if not entries:
                 return None
+            total = {"applied": 0, "replayed": 0, "results": [], "refused": []}
+            while entries:
+                batch = entries[:sync.MAX_SCANS]
+                answer = self._in_request(lambda request: self._upload(request, batch))
+                self._set_apart(batch, answer["refused"])
+                entries = entries[len(batch):]
+                self._keep(entries)
+                for key in total:
+                    total[key] += answer[key]
+            return total
 
-            def upload(request):
-                gate = service.find_gate(request, self.gate_code)
-                parsed = sync.parse(request, {"scans": entries})
-                return sync.apply(request, gate, parsed, agent_id=self.agent_id, device_token_id=self.token_id)
+    def _upload(self, request, batch):
+        gate = service.find_gate(request, self.gate_code)
+        return sync.apply(request, gate, sync.parse(request, {"scans": batch}), agent_id=self.agent_id,
+                          device_token_id=self.token_id)
 
-            answer = self._in_request(upload)
-            if answer["refused"]:
-                with open(self.journal_path + ".refused", "a", encoding="utf-8") as fh:
-                    fh.writelines(json.dumps({**entries[r["index"]], "refused": r["error"]}) + "\n"
-                                  for r in answer["refused"])
+    def _set_apart(self, batch, refused):
+        if refused:
+            with open(self.journal_path + ".refused", "a", encoding="utf-8") as fh:
+                fh.writelines(json.dumps({**batch[r["index"]], "refused": r["error"]}) + "\n" for r in refused)
+
+    def _keep(self, entries):
+        """The journal rewritten with ``entries`` only (atomically), or removed when none is left."""
+        if not entries:
             os.remove(self.journal_path)
-            return answer
+            return
+        folder = os.path.dirname(os.path.abspath(self.journal_path))
+        with tempfile.NamedTemporaryFile("w", dir=folder, delete=False, suffix=".tmp", encoding="utf-8") as out:
+            out.writelines(json.dumps(entry) + "\n" for entry in entries)
+        os.replace(out.name, self.journal_path)

@@ -137,7 +137,9 @@ class GateReader:
         except DBAPIError:
             return None
         if done:
-            self.out(f"synced {done['applied']} offline scans ({done['replayed']} already there)")
+            refused = (f"; {len(done['refused'])} refused, kept in {self.offline.journal_path}.refused"
+                       if done["refused"] else "")
+            self.out(f"synced {done['applied']} offline scans ({done['replayed']} already there){refused}")
         return done
 
     def refresh_loop(self, stop_event):

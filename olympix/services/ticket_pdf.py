@@ -5,6 +5,11 @@ it never happens in the purchase transaction: only when the holder opens
 the PDF. Results are cached in memory by (ticket ids, serials, states,
 language): a ticket's content only changes with its state, so the cache
 never serves a stale page; a deactivated ticket renders anew, marked void.
+
+Each thread renders with one weasyprint ``FontConfiguration``, kept: by
+default weasyprint makes a new one (a fontconfig configuration and a pango
+font map) for every document and never gives its memory back, so a worker
+grew by ~0.2 MiB a PDF without end (bench/README.md, "The PDF's memory").
 """
 import threading
 from collections import OrderedDict
@@ -26,6 +31,7 @@ CACHE_SIZE = 256
 
 _cache = OrderedDict()
 _lock = threading.Lock()
+_fonts = threading.local()  # pango's font map is not shared between threads
 
 
 def venue_gates(request, venue_id):
@@ -63,6 +69,15 @@ def ticket_facts(request, ticket):
     }
 
 
+def font_config():
+    """This thread's weasyprint FontConfiguration, made at its first PDF and kept."""
+    config = getattr(_fonts, "config", None)
+    if config is None:
+        from weasyprint.text.fonts import FontConfiguration  # heavy import, only where PDFs are made
+        config = _fonts.config = FontConfiguration()
+    return config
+
+
 def render_pdf(request, tickets):
     """PDF bytes for ``tickets``, one page each."""
     # The serial too: it is random, so a row id SQLite hands out again after
@@ -76,7 +91,7 @@ def render_pdf(request, tickets):
 
     pages = [ticket_facts(request, t) for t in tickets]
     html = render("olympix:templates/booking/ticket_pdf.jinja2", {"pages": pages}, request=request)
-    pdf = HTML(string=html, base_url=request.application_url).write_pdf()
+    pdf = HTML(string=html, base_url=request.application_url).write_pdf(font_config=font_config())
     with _lock:
         _cache[key] = pdf
         while len(_cache) > CACHE_SIZE:

@@ -5,10 +5,10 @@ import sys
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
-from olympix.gate import offline, tokens
+from olympix.gate import offline, sync, tokens
 from olympix.gate.offline_reader import OfflineReader
 from olympix.models import Ticket, User
 from olympix.models.gate import Gate, Scan
@@ -100,3 +100,62 @@ def test_the_reader_keeps_a_refused_entry_apart_and_syncs_the_rest(app, world, d
     assert kept["code"] == "garbage" and "trop éloignée" in kept["refused"]
     dbsession.rollback()
     assert dbsession.scalar(select(Scan.verdict).where(Scan.offline.is_(True))) == "admit"
+
+
+def test_a_journal_longer_than_one_upload_goes_up_in_batches(app, world, device, tmp_path, clock, dbsession,
+                                                             monkeypatch):
+    """A reader offline for a whole entry wave holds thousands of scans; the sync takes 500 at a time."""
+    token, token_id, agent_id = device
+    monkeypatch.setattr(sync, "MAX_SCANS", 3)
+    path = str(tmp_path / "gate-a.bundle")
+    reader = OfflineReader(app.registry, world.gates["a1"], agent_id, token_id, token, path)
+    reader.refresh()
+    for n in range(7):
+        reader.judge(f"not-a-ticket-{n}", at=clock.now())
+    answer = reader.sync()
+    assert (answer["applied"], answer["replayed"], answer["refused"]) == (7, 0, [])
+    assert reader.journal() == []
+    dbsession.rollback()
+    assert dbsession.scalar(select(func.count()).select_from(Scan).where(Scan.offline.is_(True))) == 7
+
+
+def test_a_sync_cut_off_keeps_only_what_did_not_go_up(app, world, device, tmp_path, clock, dbsession,
+                                                     monkeypatch):
+    token, token_id, agent_id = device
+    monkeypatch.setattr(sync, "MAX_SCANS", 3)
+    path = str(tmp_path / "gate-a.bundle")
+    reader = OfflineReader(app.registry, world.gates["a1"], agent_id, token_id, token, path)
+    reader.refresh()
+    for n in range(7):
+        reader.judge(f"not-a-ticket-{n}", at=clock.now())
+    uploads = []
+    real = reader._in_request
+
+    def database_lost_after_one_batch(fn):
+        if uploads:
+            raise OperationalError("INSERT", {}, Exception("Lost connection to MySQL server"))
+        uploads.append(1)
+        return real(fn)
+
+    monkeypatch.setattr(reader, "_in_request", database_lost_after_one_batch)
+    with pytest.raises(OperationalError):
+        reader.sync()
+    assert [e["code"] for e in reader.journal()] == [f"not-a-ticket-{n}" for n in range(3, 7)]
+    monkeypatch.setattr(reader, "_in_request", real)
+    assert reader.sync()["applied"] == 4
+    dbsession.rollback()
+    assert dbsession.scalar(select(func.count()).select_from(Scan).where(Scan.offline.is_(True))) == 7
+
+
+def test_the_reader_says_how_many_the_sync_refused(app, world, device, tmp_path, clock):
+    token, token_id, agent_id = device
+    path = str(tmp_path / "gate-a.bundle")
+    lines = []
+    offline_reader = OfflineReader(app.registry, world.gates["a1"], agent_id, token_id, token, path)
+    reader = GateReader(app.registry, world.gates["a1"], agent_id, token_id, out=lines.append,
+                        offline=offline_reader)
+    offline_reader.refresh()
+    offline_reader.judge("garbage", at=clock.now())
+    offline_reader.judge("garbage", at=clock.now() - timedelta(days=8))
+    reader.sync_offline()
+    assert lines[-1] == f"synced 1 offline scans (0 already there); 1 refused, kept in {path}.journal.refused"
