@@ -20,6 +20,7 @@ import secrets
 import subprocess
 
 from _harness import LOOPBACK, REPO, Proc, bin_path, free_port, gunicorn, log, private_database, sql, wait_http
+from olympix.cluster import nginx as nginx_site
 
 INI_TEMPLATE = """\
 # Written by bench/_stack.py: production.ini's settings, served by gunicorn.
@@ -262,30 +263,13 @@ class Nginx:
         self.port = free_port()
         self.base = f"http://{LOOPBACK}:{self.port}"
         folder = os.path.join(run.tmp, name)
-        os.makedirs(os.path.join(folder, "cache"), exist_ok=True)
-        with open(os.path.join(REPO, "deploy", "nginx", "olympix.conf")) as fh:
-            site = fh.read()
-        site = re.sub(r"server 10\.0\.0\.\d+:\d+[^;]*;", f"server {LOOPBACK}:{upstream_port};", site)
-        site = re.sub(r"listen 443[^;]*;", f"listen {LOOPBACK}:{self.port};", site)
-        site = re.sub(r"\n\s*ssl_certificate(_key)? [^;]*;", "", site)
-        site = site.replace("/var/cache/nginx/olympix", os.path.join(folder, "cache"))
-        site = re.sub(r"(upstream olympix_\w+ \{\n)(\s*server [^;]*;\n)+",
-                      lambda m: m.group(1) + f"    server {LOOPBACK}:{upstream_port};\n", site)
-        conf = os.path.join(folder, "nginx.conf")
-        with open(conf, "w") as fh:
-            fh.write(f"daemon off;\nworker_processes 1;\npid {folder}/nginx.pid;\nerror_log {folder}/error.log warn;\n"
-                     + ("user root;\n" if os.geteuid() == 0 else "")
-                     + "events { worker_connections 1024; }\n"
-                     f"http {{\n  access_log off;\n  client_body_temp_path {folder}/body;\n"
-                     f"  proxy_temp_path {folder}/proxy;\n  fastcgi_temp_path {folder}/fastcgi;\n"
-                     f"  uwsgi_temp_path {folder}/uwsgi;\n  scgi_temp_path {folder}/scgi;\n"
-                     + site + "\n}\n")
-        self.conf = conf
+        os.makedirs(folder, exist_ok=True)
+        self.conf = nginx_site.write_config(folder, upstream_port, self.port)
         self.proc = None
 
     def start(self):
-        nginx = "/usr/sbin/nginx"
-        if not os.path.exists(nginx):
+        nginx = nginx_site.find()
+        if nginx is None:
             raise SystemExit("nginx is not installed (Debian: apt install nginx)")
         check = subprocess.run([nginx, "-t", "-c", self.conf], capture_output=True, text=True)
         if check.returncode:
