@@ -185,6 +185,10 @@ class OrderViews:
         """
         request, order = self.request, self.order
         back = payments.returned(request, order, request.GET)
+        if back.verdict == Verdict.STALE:
+            # The page of this return, reloaded hours later (a restored tab, a
+            # change of language): the order as it is now, at its own address.
+            return HTTPSeeOther(order_url(request, order))
         if back.verdict == Verdict.INVALID:
             raise HTTPBadRequest()
         if back.verdict == Verdict.UNKNOWN:

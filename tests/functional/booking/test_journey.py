@@ -2,13 +2,14 @@
 import json
 import time
 from datetime import timedelta
+from urllib.parse import urlencode
 
 import pytest
 from sqlalchemy import func, select
 
 from olympix.models import Event, Order, Payment, Ticket, TicketHistory
 from olympix.scripts.booking import sweep_holds
-from olympix.services.payment_gateway import SandboxPaymentGateway, sign_notification
+from olympix.services.payment_gateway import SandboxPaymentGateway, sign_notification, sign_return
 from tests.functional.booking.journey import (
     CARD_DECLINED,
     CARD_DELAYED,
@@ -102,6 +103,22 @@ def test_the_return_is_the_order_page_and_a_reload_changes_nothing(testapp, buye
     assert len(mailbox.to("buyer@example.test")) == 1
     # The message was shown with the page, not kept for the next one.
     assert "Paiement reçu" not in testapp.get(f"/orders/{order.reference}/").text
+
+
+def test_the_return_reloaded_hours_later_is_the_order_page(testapp, buyer, make_event, sandbox, dbsession):
+    """A tab restored the next day: the signed link is too old to be taken, the order is shown."""
+    sandbox_client, pay_app = sandbox
+    event = make_event(capacity=10)
+    _page, to_provider = hold_and_pay_page(testapp, event)
+    back = local(pay_at_provider(sandbox_client, to_provider, CARD_OK).location)
+    pay_app.notifier.join(5)
+    query = dict(p.split("=", 1) for p in back.split("?", 1)[1].split("&"))
+    stale = sign_return(WEBHOOK_SECRET, query["session_id"], query["status"], int(time.time()) - 2 * 3600)
+    later = testapp.get(back.split("?", 1)[0] + "?" + urlencode(stale))
+    assert later.status_int == 303 and later.location.endswith(back.split("/@@return", 1)[0])
+    assert "Payée" in later.follow().text
+    forged = dict(stale, status="canceled")  # not the provider's signature, old or new
+    assert testapp.get(back.split("?", 1)[0] + "?" + urlencode(forged), status=400).status_int == 400
 
 
 def test_declined_card_keeps_the_hold_and_a_retry_works(testapp, buyer, make_event, sandbox, dbsession):
