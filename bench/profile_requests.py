@@ -16,6 +16,7 @@ import cProfile
 import os
 import pstats
 import sys
+import time
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -37,6 +38,10 @@ def main(argv=None):
                    "(the hold and the order page need a buyer)")
     p.add_argument("--functions", type=int, default=0, metavar="N",
                    help="instead: cProfile's N costliest functions by own time, then olympix's by cumulative time")
+    p.add_argument("--cpu", action="store_true",
+                   help="instead: no profiler, this process's CPU per request (the client's WebTest work "
+                        "included, the same for any tree), --rounds times")
+    p.add_argument("--rounds", type=int, default=3, help="with --cpu: rounds of --requests (default 3)")
     args = p.parse_args(argv)
     try:
         import pyinstrument
@@ -80,7 +85,15 @@ def main(argv=None):
         for _ in range(20):  # warm: templates compiled, pools filled
             one()
         log(f"profiling {args.requests} × {args.flow}")
-        if args.functions:
+        if args.cpu:
+            for round_no in range(args.rounds):
+                began, wall = time.process_time(), time.perf_counter()
+                for _ in range(args.requests):
+                    one()
+                cpu = time.process_time() - began
+                print(f"{args.flow}: round {round_no + 1}: {1000 * cpu / args.requests:.2f} ms of CPU a request, "
+                      f"{1000 * (time.perf_counter() - wall) / args.requests:.2f} ms wall ({args.requests} requests)")
+        elif args.functions:
             stats = cProfile.Profile()
             stats.enable()
             for _ in range(args.requests):

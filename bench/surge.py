@@ -11,10 +11,11 @@ under the same settings; signs every buyer in once (argon2 at its
 configured cost), then, for each number of buyers, interleaved (app,
 baselines, app, ...):
 
-* purchase (app): the whole flow, 7 requests to olympix: book form, hold,
+* purchase (app): the whole flow, 6 requests to olympix: book form, hold,
   order page, pay (checkout at the provider), the provider's hosted page
   and card form (which notifies olympix before it redirects), the signed
-  return, the order page with its tickets;
+  return answering with the order page and its tickets (older trees
+  redirect to it: 7 requests, the flow follows);
 * purchase (bare): a bare Pyramid view doing the purchase's essential
   writes: conditional UPDATE; order, line, payment, ticket INSERTs; COMMIT;
 * hold (app): the book form's POST alone (the hold step);

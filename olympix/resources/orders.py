@@ -8,7 +8,7 @@ The same order is two resources: under /orders/ it is the buyer's page
 view it and refund. An unknown or malformed reference is a KeyError (404).
 """
 from pyramid.authorization import DENY_ALL, Allow
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from ..models import Order, OrderLine
@@ -19,6 +19,10 @@ from .base import Container, Item
 from .root import root_child
 
 MAX_REFERENCE = 16
+# Built once, bound per request (as the session's loader, resources/catalogue.py).
+_BY_REFERENCE = (select(Order).where(Order.reference == bindparam("reference"))
+                 .options(joinedload(Order.lines).joinedload(OrderLine.event),
+                          joinedload(Order.lines).joinedload(OrderLine.offer)))
 STAFF_ACL = [(Allow, p.MANAGER, (P.ORDER_VIEW, P.ORDER_REFUND)),
              (Allow, p.ADMIN, (P.ORDER_VIEW, P.ORDER_REFUND))]
 
@@ -44,10 +48,7 @@ class _OrdersByReference(Container):
             raise KeyError(reference)
         # The lines with their session and offer in the same statement: every
         # order page shows them (issue 11: one query per relationship before).
-        row = self.request.dbsession.scalars(
-            select(Order).where(Order.reference == reference.upper())
-            .options(joinedload(Order.lines).joinedload(OrderLine.event),
-                     joinedload(Order.lines).joinedload(OrderLine.offer))).unique().first()
+        row = self.request.dbsession.scalars(_BY_REFERENCE, {"reference": reference.upper()}).unique().first()
         if row is None:
             raise KeyError(reference)
         return OrderResource(row, self, reference)

@@ -71,6 +71,7 @@ class Verdict(StrEnum):
     DECLINED = "declined"  # the card did not go through; the seats stay held
     CLOSED = "closed"  # the payment failed and the hold is over: nothing to retry
     INVALID = "invalid"  # the redirect is not signed by the provider
+    STALE = "stale"  # signed by the provider, but too long ago (a reload): nothing to record
     UNKNOWN = "unknown"  # not a session of this order
 
 
@@ -160,7 +161,7 @@ def returned(request, order, params):
     try:
         session_id, status = provider.verify_return(params)
     except InvalidSignature:
-        return Returned(Verdict.INVALID)
+        return Returned(Verdict.STALE if _signed_long_ago(provider, params) else Verdict.INVALID)
     payment = find_payment(request, session_id)
     if payment is None or payment.order_id != order.id:
         return Returned(Verdict.UNKNOWN)
@@ -191,6 +192,18 @@ def returned(request, order, params):
     if state.status == PaymentStatus.CANCELED:
         return Returned(Verdict.CANCELLED, order.held_until)
     return Returned(Verdict.DECLINED, order.held_until, state.failure_reason)
+
+
+def _signed_long_ago(provider, params):
+    """The provider did sign this return, only too long ago to be taken (the buyer reloads its page)."""
+    signed_at = params.get("t", "")
+    if not (isinstance(signed_at, str) and signed_at.isdigit() and len(signed_at) <= 12):
+        return False
+    try:
+        provider.verify_return(params, now=int(signed_at))
+    except InvalidSignature:
+        return False
+    return True
 
 
 def notified(request, body, headers):

@@ -2,13 +2,14 @@
 import json
 import time
 from datetime import timedelta
+from urllib.parse import urlencode
 
 import pytest
 from sqlalchemy import func, select
 
 from olympix.models import Event, Order, Payment, Ticket, TicketHistory
 from olympix.scripts.booking import sweep_holds
-from olympix.services.payment_gateway import SandboxPaymentGateway, sign_notification
+from olympix.services.payment_gateway import SandboxPaymentGateway, sign_notification, sign_return
 from tests.functional.booking.journey import (
     CARD_DECLINED,
     CARD_DELAYED,
@@ -46,7 +47,7 @@ def test_whole_journey_book_pay_tickets(testapp, buyer, make_event, sandbox, dbs
     # arrives first completes the order, the other finds nothing left to do.
     back = pay_at_provider(sandbox_client, to_provider, CARD_DELAYED)
     assert back.status_int == 303 and "/@@return" in back.location
-    order_page = testapp.get(local(back.location)).follow()
+    order_page = testapp.get(local(back.location))
     assert "Paiement reçu" in order_page
     fresh(dbsession)
     order = dbsession.scalar(select(Order))
@@ -83,6 +84,43 @@ def test_whole_journey_book_pay_tickets(testapp, buyer, make_event, sandbox, dbs
     assert "Payée" in row.text and "80,00" in row.text
 
 
+def test_the_return_is_the_order_page_and_a_reload_changes_nothing(testapp, buyer, make_event, sandbox, dbsession,
+                                                                   mailbox):
+    sandbox_client, pay_app = sandbox
+    event = make_event(capacity=10)
+    _page, to_provider = hold_and_pay_page(testapp, event)
+    back = pay_at_provider(sandbox_client, to_provider, CARD_OK)
+    page = testapp.get(local(back.location))  # the order page itself: no redirect to follow
+    assert page.status_int == 200 and "Paiement reçu" in page.text and "Grace Hopper" in page.text
+    pay_app.notifier.join(5)
+    again = testapp.get(local(back.location))  # a reload of the return
+    assert again.status_int == 200 and "Paiement reçu" in again.text
+    fresh(dbsession)
+    order = dbsession.scalar(select(Order))
+    assert order.state == "paid" and dbsession.get(Event, event.id).seats_left == 8
+    assert dbsession.scalar(select(func.count(Payment.id))) == 1
+    assert dbsession.scalar(select(func.count(Ticket.id))) == 2
+    assert len(mailbox.to("buyer@example.test")) == 1
+    # The message was shown with the page, not kept for the next one.
+    assert "Paiement reçu" not in testapp.get(f"/orders/{order.reference}/").text
+
+
+def test_the_return_reloaded_hours_later_is_the_order_page(testapp, buyer, make_event, sandbox, dbsession):
+    """A tab restored the next day: the signed link is too old to be taken, the order is shown."""
+    sandbox_client, pay_app = sandbox
+    event = make_event(capacity=10)
+    _page, to_provider = hold_and_pay_page(testapp, event)
+    back = local(pay_at_provider(sandbox_client, to_provider, CARD_OK).location)
+    pay_app.notifier.join(5)
+    query = dict(p.split("=", 1) for p in back.split("?", 1)[1].split("&"))
+    stale = sign_return(WEBHOOK_SECRET, query["session_id"], query["status"], int(time.time()) - 2 * 3600)
+    later = testapp.get(back.split("?", 1)[0] + "?" + urlencode(stale))
+    assert later.status_int == 303 and later.location.endswith(back.split("/@@return", 1)[0])
+    assert "Payée" in later.follow().text
+    forged = dict(stale, status="canceled")  # not the provider's signature, old or new
+    assert testapp.get(back.split("?", 1)[0] + "?" + urlencode(forged), status=400).status_int == 400
+
+
 def test_declined_card_keeps_the_hold_and_a_retry_works(testapp, buyer, make_event, sandbox, dbsession):
     sandbox_client, _ = sandbox
     event = make_event(capacity=5)
@@ -91,7 +129,7 @@ def test_declined_card_keeps_the_hold_and_a_retry_works(testapp, buyer, make_eve
     # the hosted page shows the reason and a link back with status=failed
     page = sandbox_client.get(local(declined.location))
     back = next(a["href"] for a in page.html.find_all("a") if "@@return" in a.get("href", ""))
-    order_page = testapp.get(local(back)).follow()
+    order_page = testapp.get(local(back))
     assert "refusée" in order_page.text and "réservées jusqu" in order_page.text, order_page.html.find(class_="flash")
     fresh(dbsession)
     assert dbsession.scalar(select(Order.state)) == "held"
@@ -114,7 +152,7 @@ def test_cancel_at_the_provider(testapp, buyer, make_event, sandbox, dbsession):
     _page, to_provider = hold_and_pay_page(testapp, event, offer="solo")
     page = sandbox_client.get(local(to_provider.location))
     back = page.forms[0].submit("action", value="cancel")
-    order_page = testapp.get(local(back.location)).follow()
+    order_page = testapp.get(local(back.location))
     assert "annulé le paiement" in order_page.text
     fresh(dbsession)
     assert dbsession.scalar(select(Order.state)) == "held"
@@ -179,7 +217,7 @@ def test_late_notification_after_expiry_retakes_or_refunds(testapp, buyer, make_
     dbsession.execute(Event.__table__.update().values(seats_left=0))
     dbsession.commit()
     back = pay_at_provider(sandbox_client, to_provider, CARD_OK)
-    page = testapp.get(local(back.location)).follow()
+    page = testapp.get(local(back.location))
     assert "remboursé" in page.text
     fresh(dbsession)
     assert dbsession.scalar(select(Order.state)) == "cancelled"
@@ -282,7 +320,7 @@ def test_a_return_that_the_notification_overtakes_says_paid(testapp, buyer, make
 
     monkeypatch.setattr(SandboxPaymentGateway, "get_checkout", notification_first)
     back = pay_at_provider(sandbox_client, to_provider, CARD_DELAYED)  # notified 0.3 s later
-    order_page = testapp.get(local(back.location)).follow()
+    order_page = testapp.get(local(back.location))
     assert "Paiement reçu" in order_page, order_page.html.select_one(".flash, .messages")
     fresh(dbsession)
     assert dbsession.scalar(select(Order)).state == "paid"

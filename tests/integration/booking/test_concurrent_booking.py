@@ -141,3 +141,36 @@ def test_concurrent_holds_then_expiry_returns_every_seat(app, crowd, dbsession, 
     dbsession.rollback()
     dbsession.expire_all()
     assert dbsession.get(Event, event_id).seats_left == CAPACITY
+
+
+def test_a_second_tab_sees_the_first_tabs_hold_committed_meanwhile(mariadb, testapp, app, make_user, dbsession, clock):
+    """Two tabs of one buyer: the second's transaction read before the first committed its hold.
+
+    On MariaDB (REPEATABLE READ) the second transaction's snapshot dates
+    from its first read (the session, in a real request): the limits must
+    read the buyer's orders as committed, not as that snapshot shows them.
+    """
+    event_id = catalogue.event(dbsession, clock.now() + timedelta(days=1), slug="fencing-final",
+                               sport_slug="fencing", venue_slug="grand-palais", capacity=100).id
+    dbsession.commit()
+    buyer = make_user("two-tabs@example.test")
+
+    def family(request):
+        event = request.dbsession.get(Event, event_id)
+        offer = next(o for o in event.offers if o.kind == "family")
+        return booking.hold(request, request.dbsession.get(User, buyer), event, offer, 1).reference
+
+    def second_tab(request):
+        booking.read_committed(request)  # what traversal does first for a POST on a session
+        user = request.dbsession.get(User, buyer)  # a REPEATABLE READ snapshot would start here
+        assert user is not None
+        in_request(app, family)  # the first tab holds 4 seats and commits meanwhile
+        return family(request)  # 4 more would be 8 > 6 for the event
+
+    with pytest.raises(booking.BookingRefused) as refused:
+        in_request(app, second_tab)
+    assert "your orders already count the rest" in str(refused.value.message)
+    dbsession.rollback()
+    booked = dbsession.scalar(select(func.coalesce(func.sum(OrderLine.seats), 0))
+                              .join(Order, Order.id == OrderLine.order_id).where(Order.user_id == buyer))
+    assert booked == 4
