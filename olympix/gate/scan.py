@@ -323,9 +323,9 @@ def _decide(dbsession, config, result, *, agent_id, event_id):
             result.verdict, result.reason, result.state = Verdict.ADMIT, Reason.ADMITTED, TicketState.SCANNED
             return
         # Lost a race: another gate (or a deactivation) moved the ticket
-        # after we read it. Our snapshot still shows the old state (MariaDB's
-        # REPEATABLE READ), so read the row's latest version with a share
-        # lock: a primary-key lookup, one row, no gap lock.
+        # after we read it. What we read shows the old state, so read the
+        # row's latest version with a share lock (it waits for a move still
+        # in flight): a primary-key lookup, one row, no gap lock.
         state, changed_at, reason = dbsession.execute(
             select(Ticket.state, Ticket.state_changed_at, Ticket.state_reason)
             .where(Ticket.id == ticket.id).with_for_update(read=True)

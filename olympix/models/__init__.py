@@ -71,8 +71,15 @@ def get_engine(settings, prefix="sqlalchemy."):
         pre_ping = str(settings.get("olympix.db.pre_ping", "false")).lower() in ("true", "1", "yes", "on")
         # Rollback-on-return only when a transaction is open: the pool's
         # default sent a ROLLBACK after every COMMIT (_rollback_if_open).
+        # READ COMMITTED, set once per connection: each statement reads what
+        # is committed when it runs. Under MariaDB's default (REPEATABLE
+        # READ) a request's snapshot dates from its first read, before the
+        # row locks that serialise it with others: two tabs of one buyer
+        # both passed the per-event limit (test_a_second_tab_sees_the_first_
+        # tabs_hold_committed_meanwhile), and every other read-after-lock
+        # would need the same care. It also takes no gap locks on reads.
         engine = engine_from_config(settings, prefix, pool_pre_ping=pre_ping, pool_recycle=1800,
-                                    pool_reset_on_return=None)
+                                    pool_reset_on_return=None, isolation_level="READ COMMITTED")
         event.listen(engine, "reset", _rollback_if_open)
         retry.watch_engine(engine)
     if engine.dialect.name == "sqlite":

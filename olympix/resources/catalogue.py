@@ -5,7 +5,6 @@ from sqlalchemy.orm import joinedload
 
 from ..models import Event, EventState
 from ..security import principals as p
-from ..services import booking
 from ..security.permissions import Permission as P
 from .base import Container, Item
 from .root import root_child
@@ -45,10 +44,6 @@ class EventsFolder(Container):
     def load(self, slug):
         if len(slug) > MAX_SLUG:
             raise KeyError(slug)
-        if self.request.method == "POST":
-            # A hold, a resale hold, a place on the waiting list: the buyer's
-            # limits read what is committed (services/booking.read_committed).
-            booking.read_committed(self.request)
         # The session and its offers in one round trip (a JOIN of its 1–3 offers).
         row = self.request.dbsession.execute(_BY_SLUG, {"slug": slug}).unique().scalar_one_or_none()
         if row is None:

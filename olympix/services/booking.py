@@ -12,7 +12,7 @@ sweep-holds``.
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import bindparam, case, exists, func, insert, select, text, update
+from sqlalchemy import bindparam, case, exists, func, insert, select, update
 from sqlalchemy.orm import make_transient_to_detached, selectinload
 
 from ..events import SeatsCameBack
@@ -44,27 +44,6 @@ class BookingRefused(Refused):
 
 def setting(request, name):
     return request.registry.settings[f"olympix.{name}"]
-
-
-def read_committed(request):
-    """Let this request's transaction read, at each statement, what is committed (READ COMMITTED).
-
-    For the requests that check a buyer's limits (a hold, a resale hold, a
-    place on the waiting list): they lock the buyer's row, then read the
-    buyer's orders, which must include what another tab committed while
-    this one waited for the lock. Under MariaDB's REPEATABLE READ, the
-    snapshot dates from the transaction's first read (traversal's), so
-    parallel requests of one account all passed the limits. A locking read
-    of the orders would see them, but its gap locks deadlock first-time
-    buyers whose ids are neighbours. Only before the transaction's first
-    statement (MariaDB refuses it later): traversal calls it first thing.
-    """
-    dbsession = request.dbsession
-    if dbsession.get_bind().dialect.name in ("mysql", "mariadb") and not dbsession.in_transaction():
-        dbsession.execute(_READ_COMMITTED)
-
-
-_READ_COMMITTED = text("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
 
 
 def new_reference():
@@ -203,10 +182,10 @@ def hold(request, user, event, offer, quantity):
                                mapping={"max": per_event}))
     # Serialise one person's bookings (their own row only) so two tabs
     # cannot both pass the limits below; other buyers never wait on it.
-    # The standing is read after the lock, in a transaction that reads what
-    # is committed (``read_committed``, from traversal): a REPEATABLE READ
-    # snapshot, taken at the request's first read, would not show the hold
-    # another tab committed while this one waited for the lock.
+    # The standing is read after the lock, and every statement reads what is
+    # committed (READ COMMITTED, models.get_engine): a snapshot taken at the
+    # request's first read would not show the hold another tab committed
+    # while this one waited for the lock.
     dbsession.execute(_LOCK_BUYER, {"user_id": user.id})
     address = known_address(request)
     per_address = setting(request, "booking.holds_per_address_hour")

@@ -176,8 +176,9 @@ def returned(request, order, params):
     if state is not None and payment.status in UNPAID_STATUSES:
         if _apply(request, payment, state) == Outcome.DUPLICATE:
             # Recorded meanwhile by another request (the notification), after
-            # this one's first read: its REPEATABLE READ snapshot still shows
-            # the order held. Read what is committed now (a locking read).
+            # this one read them: the rows it holds still show the order held.
+            # Read what is committed now (a locking read: it also waits for
+            # a notification still in flight).
             request.dbsession.refresh(payment, with_for_update={"read": True})
             request.dbsession.refresh(order, with_for_update={"read": True})
     booking.refresh(request, order)

@@ -146,9 +146,10 @@ def test_concurrent_holds_then_expiry_returns_every_seat(app, crowd, dbsession, 
 def test_a_second_tab_sees_the_first_tabs_hold_committed_meanwhile(mariadb, testapp, app, make_user, dbsession, clock):
     """Two tabs of one buyer: the second's transaction read before the first committed its hold.
 
-    On MariaDB (REPEATABLE READ) the second transaction's snapshot dates
-    from its first read (the session, in a real request): the limits must
-    read the buyer's orders as committed, not as that snapshot shows them.
+    Under MariaDB's default (REPEATABLE READ) the second transaction's
+    snapshot would date from its first read (the session, in a real
+    request): the limits must read the buyer's orders as committed, which
+    the application's connections do (READ COMMITTED, models.get_engine).
     """
     event_id = catalogue.event(dbsession, clock.now() + timedelta(days=1), slug="fencing-final",
                                sport_slug="fencing", venue_slug="grand-palais", capacity=100).id
@@ -161,7 +162,6 @@ def test_a_second_tab_sees_the_first_tabs_hold_committed_meanwhile(mariadb, test
         return booking.hold(request, request.dbsession.get(User, buyer), event, offer, 1).reference
 
     def second_tab(request):
-        booking.read_committed(request)  # what traversal does first for a POST on a session
         user = request.dbsession.get(User, buyer)  # a REPEATABLE READ snapshot would start here
         assert user is not None
         in_request(app, family)  # the first tab holds 4 seats and commits meanwhile
@@ -174,3 +174,9 @@ def test_a_second_tab_sees_the_first_tabs_hold_committed_meanwhile(mariadb, test
     booked = dbsession.scalar(select(func.coalesce(func.sum(OrderLine.seats), 0))
                               .join(Order, Order.id == OrderLine.order_id).where(Order.user_id == buyer))
     assert booked == 4
+
+
+def test_the_applications_connections_read_committed_rows(mariadb, app):
+    """Set once per connection (models.get_engine), so no request has to remember it."""
+    with app.registry["db_engine"].connect() as connection:
+        assert connection.exec_driver_sql("SELECT @@tx_isolation").scalar() == "READ-COMMITTED"
