@@ -102,16 +102,21 @@ def test_the_reader_keeps_a_refused_entry_apart_and_syncs_the_rest(app, world, d
     assert dbsession.scalar(select(Scan.verdict).where(Scan.offline.is_(True))) == "admit"
 
 
-def test_a_journal_longer_than_one_upload_goes_up_in_batches(app, world, device, tmp_path, clock, dbsession,
-                                                             monkeypatch):
-    """A reader offline for a whole entry wave holds thousands of scans; the sync takes 500 at a time."""
+@pytest.fixture
+def long_journal(app, world, device, tmp_path, clock, monkeypatch):
+    """A reader with 7 scans judged offline, uploads taking 3 at most (500 in production)."""
     token, token_id, agent_id = device
     monkeypatch.setattr(sync, "MAX_SCANS", 3)
-    path = str(tmp_path / "gate-a.bundle")
-    reader = OfflineReader(app.registry, world.gates["a1"], agent_id, token_id, token, path)
+    reader = OfflineReader(app.registry, world.gates["a1"], agent_id, token_id, token, str(tmp_path / "gate-a.bundle"))
     reader.refresh()
     for n in range(7):
         reader.judge(f"not-a-ticket-{n}", at=clock.now())
+    return reader
+
+
+def test_a_journal_longer_than_one_upload_goes_up_in_batches(long_journal, dbsession):
+    """A reader offline for a whole entry wave holds thousands of scans; the sync takes 500 at a time."""
+    reader = long_journal
     answer = reader.sync()
     assert (answer["applied"], answer["replayed"], answer["refused"]) == (7, 0, [])
     assert reader.journal() == []
@@ -119,15 +124,8 @@ def test_a_journal_longer_than_one_upload_goes_up_in_batches(app, world, device,
     assert dbsession.scalar(select(func.count()).select_from(Scan).where(Scan.offline.is_(True))) == 7
 
 
-def test_a_sync_cut_off_keeps_only_what_did_not_go_up(app, world, device, tmp_path, clock, dbsession,
-                                                     monkeypatch):
-    token, token_id, agent_id = device
-    monkeypatch.setattr(sync, "MAX_SCANS", 3)
-    path = str(tmp_path / "gate-a.bundle")
-    reader = OfflineReader(app.registry, world.gates["a1"], agent_id, token_id, token, path)
-    reader.refresh()
-    for n in range(7):
-        reader.judge(f"not-a-ticket-{n}", at=clock.now())
+def test_a_sync_cut_off_keeps_only_what_did_not_go_up(long_journal, dbsession, monkeypatch):
+    reader = long_journal
     uploads = []
     real = reader._in_request
 
