@@ -24,6 +24,7 @@ from . import offline, sync
 from . import services as service
 
 REFRESH_SECONDS = 60
+UNREADABLE = "not a journal entry (an unreadable line)"
 
 
 class OfflineReader:
@@ -69,11 +70,33 @@ class OfflineReader:
         return self.bundle
 
     def journal(self):
+        """The journal's entries. A line that is not one (torn by a power cut, a full disk) is set apart.
+
+        It goes to FILE.journal.refused with the reason, and the journal is
+        rewritten without it: one bad line must not stop the reader judging
+        offline, syncing, or refreshing its bundle.
+        """
         try:
-            with open(self.journal_path, encoding="utf-8") as fh:
-                return [json.loads(line) for line in fh if line.strip()]
+            with open(self.journal_path, encoding="utf-8", errors="replace") as fh:
+                lines = [line for line in fh if line.strip()]
         except FileNotFoundError:
             return []
+        entries, unreadable = [], []
+        for line in lines:
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                entry = None
+            if isinstance(entry, dict):
+                entries.append(entry)
+            else:
+                unreadable.append(line)
+        if unreadable:
+            with open(self.journal_path + ".refused", "a", encoding="utf-8") as fh:
+                fh.writelines(json.dumps({"line": line.rstrip("\n"), "refused": UNREADABLE}) + "\n"
+                              for line in unreadable)
+            self._keep(entries)
+        return entries
 
     def judge(self, code, at=None):
         """The offline verdict of ``code``, written to the journal."""
@@ -113,6 +136,9 @@ class OfflineReader:
 
     def _upload(self, request, batch):
         gate = service.find_gate(request, self.gate_code)
+        if gate is None:
+            raise offline.BundleError(f"the gate {self.gate_code} is closed or unknown: the journal stays in "
+                                      f"{self.journal_path}")
         return sync.apply(request, gate, sync.parse(request, {"scans": batch}), agent_id=self.agent_id,
                           device_token_id=self.token_id)
 

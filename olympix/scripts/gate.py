@@ -136,6 +136,9 @@ class GateReader:
             done = self.offline.sync()
         except DBAPIError:
             return None
+        except BundleError as exc:
+            self.out(f"offline scans not synced: {exc}")
+            return None
         if done:
             refused = (f"; {len(done['refused'])} refused, kept in {self.offline.journal_path}.refused"
                        if done["refused"] else "")

@@ -62,7 +62,7 @@ WORDS = 4096
 
 
 @pass_context
-def remembered_gettext(context, message, **variables):
+def remembered_gettext(context, message, /, **variables):
     """Jinja2's newstyle ``_()`` (``Markup(translation) % variables`` when escaping), remembered per language.
 
     Only plain message ids are remembered: a TranslationString (a context,

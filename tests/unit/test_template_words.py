@@ -38,6 +38,8 @@ def test_the_same_words_as_jinja2(localizers):
         "Aller aux résultats (&lt;b&gt;)"
     assert render(localizers, '{{ _("100%% sure") }}') == "100% sure"
     assert render(localizers, '{{ _("<b>%(x)s</b>", x=v) }}', autoescape=False, v="<i>") == "<b><i></b>"
+    # Any name can be a value, "message" and "context" too (Jinja2's own takes them all).
+    assert render(localizers, '{{ _("%(message)s, %(context)s", message="a", context="b") }}') == "a, b"
 
 
 def test_without_a_request_jinja2_translates_as_usual(localizers):

@@ -5,7 +5,7 @@ import sys
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import OperationalError
 
 from olympix.gate import offline, sync, tokens
@@ -157,3 +157,37 @@ def test_the_reader_says_how_many_the_sync_refused(app, world, device, tmp_path,
     offline_reader.judge("garbage", at=clock.now() - timedelta(days=8))
     reader.sync_offline()
     assert lines[-1] == f"synced 1 offline scans (0 already there); 1 refused, kept in {path}.journal.refused"
+
+
+def test_a_torn_journal_line_is_set_apart_and_the_reader_goes_on(app, world, device, tmp_path, clock, dbsession,
+                                                                  monkeypatch):
+    """A power cut in the middle of an append leaves half a line: judging, syncing and the bundle go on."""
+    token, token_id, agent_id = device
+    code = world.mint()[2]
+    path = str(tmp_path / "gate-a.bundle")
+    reader = OfflineReader(app.registry, world.gates["a1"], agent_id, token_id, token, path)
+    reader.refresh()
+    reader.judge(code, at=clock.now())
+    with open(path + ".journal", "a") as fh:
+        fh.write('{"nonce": "abcdefgh1234", "code": "X')
+    assert reader.judge("not-a-ticket", at=clock.now())["verdict"] == "deny"
+    assert [e["code"] for e in reader.journal()] == [code, "not-a-ticket"]
+    assert reader.sync()["applied"] == 2
+    with open(path + ".journal.refused") as fh:
+        [kept] = [json.loads(line) for line in fh]
+    assert kept["line"].startswith('{"nonce": "abcdefgh1234"') and "unreadable" in kept["refused"]
+
+
+def test_a_closed_gate_keeps_its_journal_and_says_why(app, world, device, tmp_path, clock, dbsession):
+    token, token_id, agent_id = device
+    path = str(tmp_path / "gate-a.bundle")
+    lines = []
+    offline_reader = OfflineReader(app.registry, world.gates["a1"], agent_id, token_id, token, path)
+    reader = GateReader(app.registry, world.gates["a1"], agent_id, token_id, out=lines.append,
+                        offline=offline_reader)
+    offline_reader.refresh()
+    offline_reader.judge("not-a-ticket", at=clock.now())
+    dbsession.execute(update(Gate).where(Gate.id == world.gate_ids["a1"]).values(active=False))
+    dbsession.commit()
+    assert reader.sync_offline() is None
+    assert "closed or unknown" in lines[-1] and len(offline_reader.journal()) == 1
