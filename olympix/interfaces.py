@@ -70,3 +70,24 @@ class IBarcodeService(Interface):
 
     def qr_png(text, scale=8):
         """PNG QR code, ``scale`` pixels per module."""
+
+
+#: Where a registry keeps the shared services once found (``shared_service``).
+_SHARED = "olympix.shared_services"
+
+
+def shared_service(request, iface):
+    """The application's one instance of ``iface``, found once per registry, not once per request.
+
+    Only for a service registered as one instance (``register_service``:
+    the clock, the gate's scan settings), never for a per-request factory.
+    pyramid_services builds a container for each request at its first
+    ``find_service``: a millisecond a scan at the gate, 7% of a search
+    page's CPU (issue 11.4, bench/README.md). The registry keeps them, so
+    each application (each test's) has its own.
+    """
+    kept = request.registry.setdefault(_SHARED, {})
+    found = kept.get(iface)
+    if found is None:
+        found = kept[iface] = request.find_service(iface)
+    return found

@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from ..interfaces import IClock
+from ..interfaces import IClock, shared_service
 from ..models import Event, EventState, Ticket, TicketState, User, UserState, Venue
 from ..models.gate import Gate, Scan
 from ..models.tickets import change_state
@@ -27,24 +27,13 @@ DESK_HORIZON = timedelta(hours=24)
 AGENT_ROLES = (Role.AGENT, Role.ADMIN)
 
 
-#: Where the registry keeps the gate's shared services once found (below).
-_SHARED = "olympix.gate.shared_services"
-
-
 def _shared(request):
-    """(ScanConfig, clock): the one instance of each this application has, found once.
+    """(ScanConfig, clock): the one instance of each this application has (both registered as one), found once.
 
-    Both are registered as one shared instance (this package's ``includeme``,
-    the services' one for the clock). pyramid_services builds a container per
-    request at its first ``find_service``, with a registry event: a
-    millisecond a scan, a tenth of a worker's time at the gate (bench/README.md,
-    "the gate profiled"). The registry, not the process, keeps them: each
-    application (each test's) has its own.
+    Found through pyramid_services at every scan, they cost a millisecond a
+    scan (``interfaces.shared_service``).
     """
-    found = request.registry.get(_SHARED)
-    if found is None:
-        found = request.registry[_SHARED] = (request.find_service(ScanConfig), request.find_service(IClock))
-    return found
+    return shared_service(request, ScanConfig), shared_service(request, IClock)
 
 
 def scan_config(request):

@@ -19,7 +19,7 @@ from pyramid.authorization import ACLHelper, Authenticated, Everyone
 from pyramid.request import RequestLocalCache
 from sqlalchemy import delete, select, update
 
-from ..interfaces import IClock
+from ..interfaces import IClock, shared_service
 from ..models import AuthSession, User
 from .device_tokens import bearer_from_header, find_live
 from .principals import Role, principals_for
@@ -118,7 +118,7 @@ _TOKEN_MAX = 64
 
 
 def _now(request):
-    return request.find_service(IClock).now()
+    return shared_service(request, IClock).now()
 
 
 def _token_hash(token):

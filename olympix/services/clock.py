@@ -4,19 +4,12 @@ from datetime import datetime, time, timedelta, timezone
 from zope.interface import implementer
 
 from ..i18n import PARIS
-from ..interfaces import IClock
+from ..interfaces import IClock, shared_service
 
 
 def now(request):
-    """The current aware UTC time, from the clock service of this application.
-
-    The service is looked up once a request (a search page asks the time for
-    every card: the lookup cost more than the answer).
-    """
-    clock = request.__dict__.get("_olympix_clock")
-    if clock is None:
-        clock = request.__dict__["_olympix_clock"] = request.find_service(IClock)
-    return clock.now()
+    """The current aware UTC time, from the clock service of this application (found once: ``shared_service``)."""
+    return shared_service(request, IClock).now()
 
 
 def paris_day(when):
