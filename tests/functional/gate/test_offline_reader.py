@@ -145,14 +145,22 @@ def test_a_sync_cut_off_keeps_only_what_did_not_go_up(long_journal, dbsession, m
     assert dbsession.scalar(select(func.count()).select_from(Scan).where(Scan.offline.is_(True))) == 7
 
 
-def test_the_reader_says_how_many_the_sync_refused(app, world, device, tmp_path, clock):
+@pytest.fixture
+def serial_reader(app, world, device, tmp_path):
+    """(GateReader with an offline bundle, its OfflineReader, the lines it prints), the bundle made."""
     token, token_id, agent_id = device
-    path = str(tmp_path / "gate-a.bundle")
     lines = []
-    offline_reader = OfflineReader(app.registry, world.gates["a1"], agent_id, token_id, token, path)
+    offline_reader = OfflineReader(app.registry, world.gates["a1"], agent_id, token_id, token,
+                                   str(tmp_path / "gate-a.bundle"))
     reader = GateReader(app.registry, world.gates["a1"], agent_id, token_id, out=lines.append,
                         offline=offline_reader)
     offline_reader.refresh()
+    return reader, offline_reader, lines
+
+
+def test_the_reader_says_how_many_the_sync_refused(serial_reader, clock):
+    reader, offline_reader, lines = serial_reader
+    path = offline_reader.path
     offline_reader.judge("garbage", at=clock.now())
     offline_reader.judge("garbage", at=clock.now() - timedelta(days=8))
     reader.sync_offline()
@@ -178,14 +186,8 @@ def test_a_torn_journal_line_is_set_apart_and_the_reader_goes_on(app, world, dev
     assert kept["line"].startswith('{"nonce": "abcdefgh1234"') and "unreadable" in kept["refused"]
 
 
-def test_a_closed_gate_keeps_its_journal_and_says_why(app, world, device, tmp_path, clock, dbsession):
-    token, token_id, agent_id = device
-    path = str(tmp_path / "gate-a.bundle")
-    lines = []
-    offline_reader = OfflineReader(app.registry, world.gates["a1"], agent_id, token_id, token, path)
-    reader = GateReader(app.registry, world.gates["a1"], agent_id, token_id, out=lines.append,
-                        offline=offline_reader)
-    offline_reader.refresh()
+def test_a_closed_gate_keeps_its_journal_and_says_why(serial_reader, world, clock, dbsession):
+    reader, offline_reader, lines = serial_reader
     offline_reader.judge("not-a-ticket", at=clock.now())
     dbsession.execute(update(Gate).where(Gate.id == world.gate_ids["a1"]).values(active=False))
     dbsession.commit()
