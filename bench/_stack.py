@@ -21,6 +21,7 @@ import subprocess
 
 from _harness import LOOPBACK, REPO, Proc, bin_path, free_port, gunicorn, log, private_database, sql, wait_http
 from olympix.cluster import nginx as nginx_site
+from olympix.cluster.mariadbd import MissingTool, find
 
 INI_TEMPLATE = """\
 # Written by bench/_stack.py: production.ini's settings, served by gunicorn.
@@ -268,9 +269,10 @@ class Nginx:
         self.proc = None
 
     def start(self):
-        nginx = nginx_site.find()
-        if nginx is None:
-            raise SystemExit("nginx is not installed (Debian: apt install nginx)")
+        try:
+            nginx = find("nginx", "nginx")
+        except MissingTool as exc:
+            raise SystemExit(str(exc)) from None
         check = subprocess.run([nginx, "-t", "-c", self.conf], capture_output=True, text=True)
         if check.returncode:
             raise SystemExit(f"nginx refuses the configuration: {check.stderr}")

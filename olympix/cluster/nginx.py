@@ -8,16 +8,10 @@ tested and measured. Debian: ``apt install nginx``.
 """
 import os
 import re
-import shutil
 
 from .layout import REPO
 
 SITE = os.path.join(REPO, "deploy", "nginx", "olympix.conf")
-
-
-def find():
-    """The nginx binary, or None."""
-    return shutil.which("nginx") or next((p for p in ("/usr/sbin/nginx",) if os.path.exists(p)), None)
 
 
 def loopback_site(upstream_port, port, cache_folder, payments_port=None):

@@ -23,11 +23,13 @@ from bs4 import BeautifulSoup
 from sqlalchemy import update
 
 from olympix.cluster import nginx as nginx_site
+from olympix.cluster.mariadbd import find
 from olympix.models import Event
 from olympix.views.web_cache import MAX_AGE
 from tests.browser.test_gate_page import server  # noqa: F401 (fixture)
-from tests.conftest import REQUIRE_MARIADB, free_port
+from tests.conftest import free_port
 from tests.factories import catalogue
+from tests.integration.cluster.servers import need
 
 PASSWORD = "correct horse battery"
 
@@ -35,10 +37,8 @@ PASSWORD = "correct horse battery"
 @pytest.fixture
 def front(server):  # noqa: F811
     """nginx with the deployed site on a free loopback port, in front of ``server``; stopped at the end."""
-    binary = nginx_site.find()
-    if binary is None:
-        message = "nginx is not installed (Debian package nginx; ./run setup-cluster installs it)"
-        pytest.fail(message) if REQUIRE_MARIADB else pytest.skip(message)
+    need(("nginx", "nginx"))
+    binary = find("nginx", "nginx")
     folder = tempfile.mkdtemp(prefix="olympix-nginx-")
     port = free_port()
     conf = nginx_site.write_config(folder, int(server.rsplit(":", 1)[1]), port)
